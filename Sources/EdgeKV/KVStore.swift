@@ -1,0 +1,230 @@
+import CLMDB
+import Foundation
+import Synchronization
+
+/// Settings of one store. Defaults are the production ones: fully durable commits.
+public struct KVStoreOptions: Sendable {
+    /// Upper bound of the memory map; LMDB reserves address space, not disk.
+    public var mapSizeBytes: Int = 8 << 30
+    public var maxReaders: UInt32 = 512
+    /// `false` skips the fsync of each commit: only for replicas, which can always re-fetch.
+    public var durable = true
+    /// The change log keeps at most this many entries ...
+    public var changeLogMaxEntries = 1_000_000
+    /// ... and none older than this.
+    public var changeLogMaxAgeSeconds: Double = 7 * 24 * 3600
+    /// How often expired keys are swept (reads hide them at once regardless).
+    public var sweepIntervalSeconds: Double = 5
+    /// Seconds since the Unix epoch; injected by tests.
+    public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+
+    public init() {}
+}
+
+/// One LMDB environment holding every namespace of a node, plus the internal databases for expiry,
+/// the change log and node metadata.
+///
+/// Reads are synchronous (a memory-mapped lookup in a pooled read transaction); writes go through
+/// one writer thread that groups concurrent callers into one durable commit.
+public final class KVStore: @unchecked Sendable {
+    public let directory: String
+    public let options: KVStoreOptions
+    let env: OpaquePointer
+    let namespaceDBIs: [String: MDB_dbi]
+    let metaDBI: MDB_dbi
+    let changesDBI: MDB_dbi
+    let expiryDBI: MDB_dbi
+    let readers: ReadTransactionPool
+    private(set) var writer: KVWriter!
+    private let lockFD: Int32
+    private let closed = Atomic<Bool>(false)
+
+    /// The sequence of the last committed mutation, and per namespace the sequence of its last one.
+    let committedSequence: Atomic<UInt64>
+    let namespaceSequences: [String: NamespaceSequence]
+
+    public var clock: @Sendable () -> Double { options.clock }
+
+    /// Names of internal databases; namespace databases are `ns:<id>`.
+    static let metaName = "__meta"
+    static let changesName = "__changes"
+    static let expiryName = "__expiry"
+    static let sequenceKey = Array("sequence".utf8)
+    static func namespaceSequenceKey(_ id: String) -> [UInt8] { Array("nsseq:\(id)".utf8) }
+
+    /// Opens (creating if needed) the store in `directory` with the given namespace ids.
+    public init(directory: String, namespaces: [String], options: KVStoreOptions = KVStoreOptions()) throws {
+        self.directory = directory
+        self.options = options
+        for id in namespaces where id.isEmpty || id.utf8.contains(0) || id.hasPrefix("__") {
+            throw KVError(operation: "open", status: 400, message: "Invalid namespace id \"\(id)\".")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw KVError(operation: "open", status: 500, message: "Cannot create \(directory): \(error.localizedDescription)")
+        }
+        lockFD = open(directory + "/edgeworker.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if lockFD < 0 || flock(lockFD, LOCK_SH | LOCK_NB) != 0 {
+            if lockFD >= 0 { closeDescriptor(lockFD) }
+            throw KVError(operation: "open", status: 423,
+                          message: "The store in \(directory) is being restored by another process.")
+        }
+
+        let opened: OpenedEnvironment
+        do {
+            opened = try Self.openEnvironment(directory: directory, namespaces: namespaces, options: options)
+        } catch {
+            closeDescriptor(lockFD)
+            throw error
+        }
+        env = opened.env
+        metaDBI = opened.meta
+        changesDBI = opened.changes
+        expiryDBI = opened.expiry
+        namespaceDBIs = opened.namespaces
+        committedSequence = Atomic(opened.sequence)
+        namespaceSequences = opened.namespaceSequences.mapValues { NamespaceSequence($0) }
+        readers = ReadTransactionPool(env: env, maxIdle: 64)
+        writer = KVWriter(store: self)
+        writer.start()
+    }
+
+    private struct OpenedEnvironment {
+        var env: OpaquePointer
+        var meta: MDB_dbi
+        var changes: MDB_dbi
+        var expiry: MDB_dbi
+        var namespaces: [String: MDB_dbi]
+        var sequence: UInt64
+        var namespaceSequences: [String: UInt64]
+    }
+
+    private static func openEnvironment(directory: String, namespaces: [String], options: KVStoreOptions) throws -> OpenedEnvironment {
+        var envPointer: OpaquePointer?
+        var rc = mdb_env_create(&envPointer)
+        guard rc == 0, let env = envPointer else { throw KVError.storage("open", code: rc) }
+        var txn: OpaquePointer?
+        func fail(_ code: Int32) -> KVError {
+            if let txn { mdb_txn_abort(txn) }
+            mdb_env_close(env)
+            return KVError.storage("open", code: code)
+        }
+        mdb_env_set_maxdbs(env, MDB_dbi(max(64, namespaces.count + 8)))
+        mdb_env_set_mapsize(env, options.mapSizeBytes)
+        mdb_env_set_maxreaders(env, options.maxReaders)
+        var flags = UInt32(MDB_NOTLS)
+        if !options.durable { flags |= UInt32(MDB_NOSYNC) }
+        rc = mdb_env_open(env, directory, flags, 0o644)
+        if rc != 0 { throw fail(rc) }
+        var dead: Int32 = 0
+        mdb_reader_check(env, &dead)
+
+        // Open every database once, in one write transaction; handles stay valid until close.
+        rc = mdb_txn_begin(env, nil, 0, &txn)
+        guard rc == 0, let writeTxn = txn else { throw fail(rc) }
+        func openDB(_ name: String) throws -> MDB_dbi {
+            var dbi: MDB_dbi = 0
+            let rc = mdb_dbi_open(writeTxn, name, UInt32(MDB_CREATE), &dbi)
+            if rc != 0 { throw fail(rc) }
+            return dbi
+        }
+        let meta = try openDB(metaName)
+        let changes = try openDB(changesName)
+        let expiry = try openDB(expiryName)
+        var dbis: [String: MDB_dbi] = [:]
+        var sequences: [String: UInt64] = [:]
+        for id in namespaces {
+            dbis[id] = try openDB("ns:\(id)")
+            sequences[id] = readUInt64(txn: writeTxn, dbi: meta, key: namespaceSequenceKey(id)) ?? 0
+        }
+        let sequence = readUInt64(txn: writeTxn, dbi: meta, key: sequenceKey) ?? 0
+        rc = mdb_txn_commit(writeTxn)
+        txn = nil
+        if rc != 0 { throw fail(rc) }
+        return OpenedEnvironment(env: env, meta: meta, changes: changes, expiry: expiry, namespaces: dbis,
+                                 sequence: sequence, namespaceSequences: sequences)
+    }
+    deinit { close() }
+
+    /// Stops the writer after its queued work, then closes the environment. Idempotent.
+    public func close() {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writer?.stop()
+        readers.drain()
+        mdb_env_close(env)
+        flock(lockFD, LOCK_UN)
+        closeDescriptor(lockFD)
+    }
+
+    /// The binding for namespace `id`, or nil when the store was not opened with it.
+    public func namespace(_ id: String) -> KVNamespace? {
+        guard let dbi = namespaceDBIs[id], let version = namespaceSequences[id] else { return nil }
+        return KVNamespace(store: self, id: id, dbi: dbi, version: version)
+    }
+
+    public var namespaceIDs: [String] { namespaceDBIs.keys.sorted() }
+
+    /// The sequence number of the last committed mutation of this store.
+    public var sequence: UInt64 { committedSequence.load(ordering: .acquiring) }
+
+    /// Sweeps expired keys now (the writer also does it on its own timer).
+    public func sweepExpired() async throws {
+        try await writer.submit(.sweep)
+    }
+
+    /// `now` in whole seconds, as expirations are stored.
+    var nowSeconds: Int64 { Int64(options.clock().rounded(.down)) }
+
+    static func readUInt64(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8]) -> UInt64? {
+        var found = MDB_val()
+        let rc = MDB_val.with(key) { k in mdb_get(txn, dbi, &k, &found) }
+        guard rc == 0, found.mv_size == 8 else { return nil }
+        return readLE(found.bytes, at: 0, bytes: 8)
+    }
+
+    static func writeUInt64(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], value: UInt64) throws {
+        var bytes = [UInt8]()
+        appendLE(value, bytes: 8, to: &bytes)
+        try MDB_val.with(key) { k in
+            try MDB_val.with(bytes) { v in try mdbCheck(mdb_put(txn, dbi, &k, &v, 0), "put") }
+        }
+    }
+
+    /// Live numbers for operators: entries, sizes, readers.
+    public func statistics() throws -> KVStatistics {
+        try readers.withTransaction { txn in
+            var info = MDB_envinfo()
+            mdb_env_info(env, &info)
+            var stat = MDB_stat()
+            mdb_env_stat(env, &stat)
+            var keys: [String: Int] = [:]
+            for (id, dbi) in namespaceDBIs {
+                var s = MDB_stat()
+                mdb_stat(txn, dbi, &s)
+                keys[id] = s.ms_entries
+            }
+            var changes = MDB_stat()
+            mdb_stat(txn, changesDBI, &changes)
+            return KVStatistics(sequence: sequence, keysPerNamespace: keys, changeLogEntries: changes.ms_entries,
+                                usedBytes: (info.me_last_pgno + 1) * Int(stat.ms_psize),
+                                mapSizeBytes: info.me_mapsize, readersInUse: Int(info.me_numreaders))
+        }
+    }
+}
+
+/// Figures an operator wants to see about a store.
+public struct KVStatistics: Sendable {
+    public var sequence: UInt64
+    public var keysPerNamespace: [String: Int]
+    public var changeLogEntries: Int
+    public var usedBytes: Int
+    public var mapSizeBytes: Int
+    public var readersInUse: Int
+}
+
+/// The last sequence that touched one namespace: what caches over that namespace key on.
+final class NamespaceSequence: Sendable {
+    let value: Atomic<UInt64>
+    init(_ initial: UInt64) { value = Atomic(initial) }
+}
