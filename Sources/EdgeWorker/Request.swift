@@ -1,0 +1,78 @@
+import EdgeJSON
+
+/// An HTTP request as a worker sees it: method, target, headers, the whole body, and the client.
+public struct Request: Sendable {
+    /// Upper-case method (`GET`, `POST`, ...).
+    public var method: String
+    /// The request target as sent: path and query (`/api/v1/flags/x?context=...`).
+    public var target: String
+    public var headers: Headers
+    public var body: [UInt8]
+    public var client: ClientInfo
+
+    public init(method: String, target: String, headers: Headers = [:], body: [UInt8] = [],
+                client: ClientInfo = ClientInfo(ip: "127.0.0.1", peer: "127.0.0.1")) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.client = client
+    }
+
+    /// The path part of the target, still percent-encoded.
+    public var path: Substring {
+        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        return Substring(target)
+    }
+
+    /// The raw query string after `?`, or empty.
+    public var query: Substring {
+        if let q = target.firstIndex(of: "?") { return target[target.index(after: q)...] }
+        return ""
+    }
+
+    /// The first value of query parameter `name`, percent-decoded (`+` as space).
+    public func queryParameter(_ name: String) -> String? {
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let rawName = parts.first, PercentDecoding.decode(rawName) == name else { continue }
+            return parts.count > 1 ? PercentDecoding.decode(parts[1]) ?? "" : ""
+        }
+        return nil
+    }
+
+    /// The body as text (invalid UTF-8 is replaced).
+    public var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body parsed as JSON.
+    public func json() throws -> JSONValue { try JSONValue.parse(body) }
+}
+
+/// Percent-decoding of URL components; nil for malformed escapes or invalid UTF-8.
+public enum PercentDecoding {
+    public static func decode(_ text: Substring, plusAsSpace: Bool = true) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let c = iterator.next() {
+            if c == UInt8(ascii: "%") {
+                guard let h = iterator.next().flatMap(hex), let l = iterator.next().flatMap(hex) else { return nil }
+                bytes.append(h << 4 | l)
+            } else if c == UInt8(ascii: "+") && plusAsSpace {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(c)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hex(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import EdgeJSON
+import EdgeKV
+import Foundation
+
+/// Runs a worker in-process, without a socket: an `Env` on a temporary store, and `dispatch`
+/// to send it requests. For tests of workers and of everything built on them.
+public final class WorkerHarness: Sendable {
+    public let worker: any Worker
+    public let store: KVStore
+    public let env: Env
+    public let background = BackgroundWork()
+    public let directory: String
+    private let ownsDirectory: Bool
+
+    /// - Parameters:
+    ///   - namespaces: KV bindings to create, by binding name (ids are the lower-cased names).
+    ///   - clock: injected time (seconds since the epoch), shared by the store and the env.
+    public init(worker: any Worker, namespaces: [String] = ["FLAGS", "TOKENS"], vars: [String: JSONValue] = [:],
+                secrets: [String: String] = [:], clock: (@Sendable () -> Double)? = nil,
+                random: RandomSource = .system,
+                fetch: (@Sendable (Request) async throws -> Response)? = nil,
+                directory: String? = nil) throws {
+        let dir = directory ?? NSTemporaryDirectory() + "edgeworker-harness-\(UUID().uuidString)"
+        self.directory = dir
+        self.ownsDirectory = directory == nil
+        var options = KVStoreOptions()
+        options.mapSizeBytes = 256 << 20
+        if let clock { options.clock = clock }
+        let ids = namespaces.map { $0.lowercased() }
+        store = try KVStore(directory: dir, namespaces: ids, options: options)
+        var kv: [String: KVNamespace] = [:]
+        for binding in namespaces { kv[binding] = store.namespace(binding.lowercased()) }
+        env = Env(kv: kv, vars: vars, secrets: secrets, clock: clock ?? { RealClock.now() }, random: random,
+                  fetch: fetch ?? OutboundFetcher.fetch)
+        self.worker = worker
+    }
+
+    deinit {
+        store.close()
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// Sends `request` to the worker as the runner would, including the runner's 500 for a thrown error.
+    public func dispatch(_ request: Request) async -> Response {
+        let ctx = ExecutionContext(tracker: background)
+        do {
+            return try await worker.fetch(request, env: env, ctx: ctx)
+        } catch {
+            return Response.json(["error": "Internal Server Error"], status: 500)
+        }
+    }
+
+    public func dispatch(_ method: String, _ target: String, headers: Headers = [:], body: String = "") async -> Response {
+        await dispatch(Request(method: method, target: target, headers: headers, body: Array(body.utf8)))
+    }
+
+    /// Waits for `waitUntil` work started by requests so far.
+    public func settle(timeout: Double = 5) async {
+        await background.drain(timeout: timeout)
+    }
+}
