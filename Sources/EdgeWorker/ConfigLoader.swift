@@ -72,6 +72,14 @@ public enum ConfigLoader {
         // Not inherited into an environment: what the scope does not set stays empty.
         config.vars = try reader.vars(scope)
         config.kvNamespaces = try reader.kvNamespaces(scope)
+        // `kv_namespaces = [...]` written below `[vars]` lands inside vars in TOML (the layout of
+        // many wrangler examples); take it as the bindings it was meant to be, and say so.
+        if config.kvNamespaces.isEmpty, case .array? = config.vars["kv_namespaces"],
+           let varsTable = scope["vars"]?.table {
+            config.kvNamespaces = try reader.kvNamespaces(varsTable)
+            config.vars["kv_namespaces"] = nil
+            config.warnings.append("\(reader.place(of: "kv_namespaces")): kv_namespaces is inside [vars] (TOML puts keys below a [table] header into that table); using it as the top-level kv_namespaces — move it above [vars]")
+        }
         config.crons = try reader.crons(scope["triggers"] != nil ? scope : root)
         config.secretNames = try reader.stringArray(scope["secrets"] != nil ? scope : root, "secrets") ?? []
 

@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "edgeworker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "edgeworker", targets: ["edgeworker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // liblmdb from Debian (apt `liblmdb-dev`, 0.9.24).
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // JSON values, a strict parser and a fast writer; shared by every layer, imports nothing.
+        .target(name: "EdgeJSON"),
+        .target(name: "EdgeKV", dependencies: [
+            "CLMDB", "EdgeJSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "EdgeWorker", dependencies: [
+            "EdgeKV",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .target(name: "EdgeServer", dependencies: [
+            "EdgeWorker",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "edgeworker", dependencies: [
+            "EdgeKV", "EdgeWorker", "EdgeServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Benchmarks only: a raw C `mdb_get` loop, the floor EdgeKV is compared against.
+        .target(name: "EdgeBenchC", dependencies: ["CLMDB"]),
+        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC"]),
+        // The evaluation engine: pure, no I/O.
+        .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
+        .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
+        .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
+        .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
+        .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
+        .testTarget(name: "EdgeServerTests", dependencies: ["EdgeServer", "EdgeWorker"]),
+    ]
+)

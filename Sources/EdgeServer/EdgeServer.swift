@@ -1,0 +1,160 @@
+import EdgeWorker
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The thin socket runner: HTTP/1.1 on SwiftNIO in front of one `Worker`.
+///
+/// It turns bytes into `Request`s and `Response`s into bytes and owns connection concerns only:
+/// keep-alive and pipelining, body and header limits, idle and per-request timeouts, a cap on
+/// connections, access logs and graceful shutdown. It knows nothing about what the worker does.
+public final class EdgeServer: Sendable {
+    private let app: ServerContext
+    private let group: any EventLoopGroup
+    private let connections = ConnectionRegistry()
+    private let serverChannel = Mutex<(any Channel)?>(nil)
+
+    public var background: BackgroundWork { app.background }
+
+    public init(worker: any Worker, env: Env, settings: ServerSettings, group: any EventLoopGroup,
+                logger: Logger = Logger(label: "edgeworker")) {
+        self.group = group
+        let accessLog = AccessLog(level: settings.accessLog)
+        app = ServerContext(worker: worker, env: env, settings: settings, accessLog: accessLog,
+                            background: BackgroundWork(), logger: logger)
+    }
+
+    /// Binds and starts accepting; returns the port (useful with port 0).
+    @discardableResult
+    public func start() async throws -> Int {
+        let app = self.app
+        let connections = self.connections
+        let settings = app.settings
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                guard connections.admit(channel, limit: settings.maxConnections) else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let deadline = RequestDeadline(timeoutSeconds: settings.requestTimeoutSeconds,
+                                                   errorBody: app.errorBody(408, "Request timed out"))
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(deadline)
+                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeoutSeconds * 1e9))))
+                    try sync.addHandler(ProtocolErrorHandler(app: app))
+                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline))
+                }
+            }
+        let channel = try await bootstrap.bind(host: settings.ip, port: settings.port).get()
+        serverChannel.withLock { $0 = channel }
+        return channel.localAddress?.port ?? settings.port
+    }
+
+    /// The bound port, once started.
+    public var port: Int? { serverChannel.withLock { $0?.localAddress?.port } }
+
+    /// Graceful shutdown: stop accepting, let in-flight requests finish (idle keep-alive connections
+    /// close at once), then drain `waitUntil` work, each within the grace period.
+    public func shutdown() async {
+        app.beginShutdown()
+        let channel = serverChannel.withLock { c -> (any Channel)? in
+            defer { c = nil }
+            return c
+        }
+        try? await channel?.close()
+        let grace = app.settings.shutdownGraceSeconds
+        await connections.quiesceAll(timeoutSeconds: grace)
+        let drained = await app.background.drain(timeout: grace)
+        if !drained {
+            app.logger.warning("shutdown: background work still running after \(grace) s was abandoned")
+        }
+        app.accessLog.close()
+    }
+
+    public var openConnections: Int { connections.count }
+}
+
+/// Open connections: counted for the cap, and told to quiesce on shutdown.
+final class ConnectionRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    var count: Int { channels.withLock { $0.count } }
+
+    func admit(_ channel: any Channel, limit: Int) -> Bool {
+        let id = ObjectIdentifier(channel)
+        let admitted = channels.withLock { c -> Bool in
+            guard c.count < limit else { return false }
+            c[id] = channel
+            return true
+        }
+        if admitted {
+            channel.closeFuture.whenComplete { [self] _ in
+                _ = channels.withLock { $0.removeValue(forKey: id) }
+            }
+        }
+        return admitted
+    }
+
+    /// Sends NIO's quiesce event to every connection: `HTTPServerPipelineHandler` closes idle ones
+    /// now and busy ones after their current response. Stragglers are closed at the deadline.
+    func quiesceAll(timeoutSeconds: Double) async {
+        let open = channels.withLock { Array($0.values) }
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeoutSeconds * 1e9))
+        while count > 0 && NIODeadline.now() < deadline {
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        for channel in channels.withLock({ Array($0.values) }) {
+            try? await channel.close()
+        }
+    }
+}
+
+/// Malformed HTTP (the llhttp parser's errors) gets a 400 with a JSON body, then the connection closes.
+final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let app: ServerContext
+    private var responding = false
+
+    init(app: ServerContext) { self.app = app }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        guard error is HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        if !responding {
+            let body = app.errorBody(400, "Malformed HTTP request")
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(body.count))
+            headers.add(name: "Connection", value: "close")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head: responding = true
+        case .end: responding = false
+        case .body: break
+        }
+        context.write(data, promise: promise)
+    }
+}

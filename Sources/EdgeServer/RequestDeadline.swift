@@ -1,0 +1,51 @@
+import EdgeWorker
+import NIOCore
+
+/// Gives each request a deadline from its first byte to its last, so a slowloris client that
+/// trickles a header or body cannot hold a connection (and its memory) for ever; the idle timeout
+/// alone would be reset by every trickled byte. Sits first in the pipeline and sees raw bytes.
+final class RequestDeadline: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+    private let body: [UInt8]
+
+    init(timeoutSeconds: Double, errorBody: [UInt8]) {
+        timeout = .nanoseconds(Int64(timeoutSeconds * 1e9))
+        body = errorBody
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if timer == nil {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.expire() }
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// The request's last byte arrived: its deadline is met.
+    func requestComplete() {
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func expire() {
+        timer = nil
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 160 + body.count)
+        buffer.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        buffer.writeBytes(body)
+        context.writeAndFlush(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}

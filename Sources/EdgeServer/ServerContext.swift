@@ -1,0 +1,59 @@
+import EdgeJSON
+import EdgeWorker
+import Logging
+import Synchronization
+
+/// What every connection of a server shares: the worker, its env, the settings, the log and the
+/// background work of `waitUntil`.
+final class ServerContext: Sendable {
+    let worker: any Worker
+    let env: Env
+    let settings: ServerSettings
+    let accessLog: AccessLog
+    let background: BackgroundWork
+    let logger: Logger
+    private let shuttingDown = Atomic<Bool>(false)
+
+    init(worker: any Worker, env: Env, settings: ServerSettings, accessLog: AccessLog, background: BackgroundWork, logger: Logger) {
+        self.worker = worker
+        self.env = env
+        self.settings = settings
+        self.accessLog = accessLog
+        self.background = background
+        self.logger = logger
+    }
+
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
+    func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
+
+    /// Calls the worker; an error it throws is logged and becomes a generic 500.
+    func respond(to request: Request) async -> Response {
+        do {
+            return try await worker.fetch(request, env: env, ctx: ExecutionContext(tracker: background))
+        } catch {
+            logger.error("worker threw", metadata: ["method": "\(request.method)", "path": "\(request.path)",
+                                                    "error": "\(String(reflecting: error))"])
+            return .jsonBytes(errorBody(500, "Internal Server Error"), status: 500)
+        }
+    }
+
+    /// The runner's own error body. It carries both `error` and `code`, which satisfies the error
+    /// shapes of both API dialects.
+    func errorBody(_ status: UInt, _ message: String) -> [UInt8] {
+        let code: String
+        switch status {
+        case 400: code = "BAD_REQUEST"
+        case 408: code = "REQUEST_TIMEOUT"
+        case 413: code = "PAYLOAD_TOO_LARGE"
+        case 431: code = "HEADERS_TOO_LARGE"
+        case 501: code = "NOT_IMPLEMENTED"
+        case 503: code = "UNAVAILABLE"
+        default: code = "INTERNAL_ERROR"
+        }
+        return JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
+    }
+
+    func errorBody(_ status: Int, _ message: String) -> [UInt8] {
+        errorBody(UInt(status), message)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import EdgeJSON
+import EdgeKV
+import EdgeWorker
+import Foundation
+
+/// A failure to show the user as one line, exit status 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension StoreOptions {
+    func loadConfig() throws -> WorkerConfig {
+        var config: WorkerConfig
+        do {
+            config = try ConfigLoader.load(path: self.config, environment: env, preview: preview)
+        } catch let error as ConfigError {
+            throw CommandFailure("✘ \(error)")
+        }
+        for warning in config.warnings { printError("▲ [WARNING] \(warning)") }
+        if let persistTo { config.storage.persistTo = persistTo }
+        return config
+    }
+
+    /// Opens the store with every namespace the config declares.
+    func openStore(_ config: WorkerConfig) throws -> KVStore {
+        var options = KVStoreOptions()
+        options.mapSizeBytes = config.storage.mapSizeMB << 20
+        options.durable = config.storage.durable
+        options.sweepIntervalSeconds = config.storage.sweepIntervalSeconds
+        options.changeLogMaxEntries = config.storage.changeLogMaxEntries
+        options.changeLogMaxAgeSeconds = config.storage.changeLogMaxAgeSeconds
+        do {
+            return try KVStore(directory: config.storage.persistTo, namespaces: Array(Set(config.namespaceIDs.values)).sorted(),
+                               options: options)
+        } catch let error as KVError {
+            throw CommandFailure("✘ [ERROR] \(error.message)")
+        }
+    }
+
+    /// The namespace bound as `binding` (or with id `namespaceID`).
+    func namespace(binding: String?, namespaceID: String?, config: WorkerConfig, store: KVStore) throws -> KVNamespace {
+        let ids = config.namespaceIDs
+        if let binding {
+            guard let id = ids[binding], let ns = store.namespace(id) else {
+                let known = ids.keys.sorted().joined(separator: ", ")
+                throw CommandFailure("✘ [ERROR] No KV namespace with binding \"\(binding)\" in \(config.path ?? "the config") (bindings: \(known)).")
+            }
+            return ns
+        }
+        if let namespaceID {
+            guard let ns = store.namespace(namespaceID) else {
+                throw CommandFailure("✘ [ERROR] No KV namespace with id \"\(namespaceID)\" in the config.")
+            }
+            return ns
+        }
+        throw CommandFailure("✘ [ERROR] Name the namespace with --binding NAME (or --namespace-id ID).")
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Runs `body`, turning KV errors into wrangler-style one-line failures.
+func reportingKVErrors<R>(_ body: () async throws -> R) async throws -> R {
+    do {
+        return try await body()
+    } catch let error as KVError {
+        throw CommandFailure("✘ [ERROR] \(error.message)")
+    }
+}
+
+/// `--metadata` and bulk metadata are JSON.
+func parseMetadata(_ text: String?) throws -> JSONValue? {
+    guard let text else { return nil }
+    do { return try JSONValue.parse(text) } catch {
+        throw CommandFailure("✘ [ERROR] --metadata is not valid JSON: \(error)")
+    }
+}
