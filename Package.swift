@@ -50,6 +50,11 @@ let package = Package(
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
-        .testTarget(name: "EdgeServerTests", dependencies: ["EdgeServer", "EdgeWorker"]),
+        .testTarget(name: "EdgeServerTests", dependencies: [
+            "EdgeServer", "EdgeWorker", "EdgeJSON",
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Start the real binary on loopback ports: CLI round trips, serve and SIGTERM, the crash test.
+        .testTarget(name: "EndToEndTests", dependencies: ["EdgeKV", "EdgeJSON"]),
     ]
 )

@@ -103,7 +103,9 @@ public struct KVNamespace: Sendable {
     public func getBytes(_ key: String) throws -> [UInt8]? {
         try KVLimits.validateKey(key, operation: "get")
         let now = store.nowSeconds
-        return try read(Array(key.utf8)) { view in view.isLive(now: now) ? Array(view.value) : nil }
+        return try store.readers.withTransaction { txn in
+            try Self.lookup(txn: txn, dbi: dbi, key: key) { view in view.isLive(now: now) ? Array(view.value) : nil } ?? nil
+        }
     }
 
     public func getText(_ key: String) throws -> String? {
@@ -196,12 +198,22 @@ public struct KVNamespace: Sendable {
         }
     }
 
-    private static func lookup<R>(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], _ body: (StoredRecord.View) -> R) throws -> R? {
-        var found = MDB_val()
-        let rc = key.withUnsafeBytes { raw -> Int32 in
-            var k = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-            return mdb_get(txn, dbi, &k, &found)
+    /// Looks `key` up without copying it: native strings are contiguous UTF-8 already.
+    private static func lookup<R>(txn: OpaquePointer, dbi: MDB_dbi, key: String, _ body: (StoredRecord.View) -> R) throws -> R? {
+        var key = key
+        return try key.withUTF8 { utf8 in
+            try lookup(txn: txn, dbi: dbi, key: UnsafeRawBufferPointer(utf8), body)
         }
+    }
+
+    private static func lookup<R>(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], _ body: (StoredRecord.View) -> R) throws -> R? {
+        try key.withUnsafeBytes { try lookup(txn: txn, dbi: dbi, key: $0, body) }
+    }
+
+    private static func lookup<R>(txn: OpaquePointer, dbi: MDB_dbi, key raw: UnsafeRawBufferPointer, _ body: (StoredRecord.View) -> R) throws -> R? {
+        var found = MDB_val()
+        var k = MDB_val(mv_size: raw.count, mv_data: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+        let rc = mdb_get(txn, dbi, &k, &found)
         if rc == MDBCode.notFound { return nil }
         try mdbCheck(rc, "get")
         guard let view = StoredRecord.View(found.bytes) else {

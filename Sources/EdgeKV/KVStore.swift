@@ -16,7 +16,14 @@ public struct KVStoreOptions: Sendable {
     /// How often expired keys are swept (reads hide them at once regardless).
     public var sweepIntervalSeconds: Double = 5
     /// Seconds since the Unix epoch; injected by tests.
-    public var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    public var clock: @Sendable () -> Double = KVStoreOptions.wallClock
+
+    /// The coarse real-time clock: a vDSO read of a few nanoseconds, and expirations are whole seconds.
+    @Sendable public static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
 
     public init() {}
 }

@@ -135,6 +135,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(_ response: Response, context: ChannelHandlerContext, head: HTTPRequestHead, keepAlive: Bool,
                        isHead: Bool, started: NIODeadline, client: String) {
+        // A shutdown that began while the worker ran closes this connection after the response.
+        let keepAlive = keepAlive && !app.isShuttingDown
         var headers = HTTPHeaders()
         headers.reserveCapacity(response.headers.count + 2)
         for (name, value) in response.headers { headers.add(name: name, value: value) }

@@ -1,0 +1,39 @@
+#include "EdgeBenchC.h"
+#include <lmdb.h>
+#include <time.h>
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+double edge_bench_mdb_get(const char *path, const char *database, const char *const *keys,
+                          const size_t *key_lengths, size_t key_count, long iterations) {
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    int rc = mdb_env_create(&env);
+    if (rc) return -rc;
+    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_mapsize(env, (size_t)8 << 30);
+    if ((rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS, 0644))) { mdb_env_close(env); return -rc; }
+    if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn))) { mdb_env_close(env); return -rc; }
+    if ((rc = mdb_dbi_open(txn, database, 0, &dbi))) { mdb_txn_abort(txn); mdb_env_close(env); return -rc; }
+    volatile unsigned long sink = 0;
+    double start = now_ns();
+    for (long i = 0; i < iterations; i++) {
+        size_t k = (size_t)i % key_count;
+        MDB_val key = { key_lengths[k], (void *)keys[k] };
+        MDB_val value;
+        if (mdb_get(txn, dbi, &key, &value) == 0) {
+            const unsigned char *bytes = value.mv_data;
+            sink += value.mv_size + bytes[value.mv_size - 1];
+        }
+    }
+    double elapsed = now_ns() - start;
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    (void)sink;
+    return elapsed / (double)iterations;
+}

@@ -1,0 +1,11 @@
+#ifndef EDGE_BENCH_C_H
+#define EDGE_BENCH_C_H
+#include <stddef.h>
+
+/// The floor EdgeKV's `get` is measured against: raw C `mdb_get` of the same keys in the same
+/// store, inside one read transaction, touching every value. Returns nanoseconds per get, or a
+/// negative LMDB error code.
+double edge_bench_mdb_get(const char *path, const char *database, const char *const *keys,
+                          const size_t *key_lengths, size_t key_count, long iterations);
+
+#endif

@@ -1,0 +1,141 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking HTTP/1.1 client over a raw socket, so tests control every byte: pipelining,
+/// malformed requests, slow senders, half-sent bodies.
+final class RawHTTPClient: @unchecked Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: Int, host: String = "127.0.0.1") throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            Glibc.close(fd)
+            throw Failure(description: "connect to \(port) failed: errno \(errno)")
+        }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += n
+        }
+    }
+
+    /// Reads more bytes, waiting at most `timeout` seconds; returns false on EOF or timeout.
+    private func fill(timeout: Double) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return false }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, 0) }
+        guard n > 0 else { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    /// True when the server closed the connection (EOF) within `timeout`.
+    func isClosedByPeer(timeout: Double = 2) async -> Bool {
+        await offload { self.isClosedByPeerBlocking(timeout: timeout) }
+    }
+
+    private func isClosedByPeerBlocking(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 100) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
+            if n <= 0 { return true }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+        return false
+    }
+
+    /// Reads one whole response (Content-Length or chunked), or nil when none arrives in time.
+    func readResponse(timeout: Double = 5, headRequest: Bool = false) async -> Response? {
+        await offload { self.readResponseBlocking(timeout: timeout, headRequest: headRequest) }
+    }
+
+    private func readResponseBlocking(timeout: Double, headRequest: Bool) -> Response? {
+        let deadline = Date().addingTimeInterval(timeout)
+        func more() -> Bool { fill(timeout: max(0.01, deadline.timeIntervalSinceNow)) }
+        var headEnd: Int?
+        while headEnd == nil {
+            headEnd = find([13, 10, 13, 10])
+            if headEnd == nil && !more() { return nil }
+        }
+        let head = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        buffer.removeFirst(headEnd! + 4)
+        var body: [UInt8] = []
+        if headRequest {
+            return Response(status: status, headers: headers, body: [])
+        } else if let length = headers["content-length"].flatMap(Int.init) {
+            while buffer.count < length { if !more() { return nil } }
+            body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+        } else if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            while true {
+                var lineEnd = find([13, 10])
+                while lineEnd == nil { if !more() { return nil }; lineEnd = find([13, 10]) }
+                let sizeText = String(decoding: buffer[0..<lineEnd!], as: UTF8.self)
+                guard let size = Int(sizeText, radix: 16) else { return nil }
+                buffer.removeFirst(lineEnd! + 2)
+                while buffer.count < size + 2 { if !more() { return nil } }
+                body.append(contentsOf: buffer[0..<size])
+                buffer.removeFirst(size + 2)
+                if size == 0 { break }
+            }
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    private func find(_ needle: [UInt8]) -> Int? {
+        guard buffer.count >= needle.count else { return nil }
+        for i in 0...(buffer.count - needle.count) where buffer[i] == needle[0] {
+            if Array(buffer[i..<(i + needle.count)]) == needle { return i }
+        }
+        return nil
+    }
+}
+
+/// Runs blocking socket work on a thread of its own: blocking a thread of Swift's small cooperative
+/// pool would starve the very server tasks the test is waiting for.
+func offload<T>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: work()) }
+        thread.start()
+    }
+}

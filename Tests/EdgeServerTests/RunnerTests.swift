@@ -1,0 +1,267 @@
+import EdgeJSON
+import EdgeServer
+import EdgeWorker
+import Foundation
+import NIOPosix
+import Synchronization
+import Testing
+
+/// A worker with one route per runner behaviour under test.
+struct ProbeWorker: Worker {
+    let finishedBackgroundWork: Flag
+
+    func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response {
+        switch request.path {
+        case "/hello":
+            return .text("hello")
+        case "/echo":
+            return .text("\(request.method) \(request.body.count) \(request.queryParameter("q") ?? "-")")
+        case "/slow":
+            try await Task.sleep(nanoseconds: 600_000_000)
+            return .text("slow done")
+        case "/throw":
+            struct Secret: Error {}
+            throw Secret()
+        case "/stream":
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            Task {
+                for i in 0..<3 {
+                    continuation.yield(Array("data: \(i)\n\n".utf8))
+                    try? await Task.sleep(nanoseconds: 20_000_000)
+                }
+                continuation.finish()
+            }
+            return Response(status: 200, headers: ["Content-Type": "text/event-stream"], body: .stream(stream))
+        case "/background":
+            let flag = finishedBackgroundWork
+            ctx.waitUntil {
+                try? await Task.sleep(nanoseconds: 400_000_000)
+                flag.set()
+            }
+            return .text("accepted")
+        case "/client":
+            return .text("\(request.client.ip) \(request.client.scheme)")
+        default:
+            return .json(["error": "Not found"], status: 404)
+        }
+    }
+}
+
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// Starts an in-process runner on a free loopback port and stops it afterwards.
+func withRunner(_ configure: (inout ServerSettings) -> Void = { _ in },
+                _ body: (EdgeServer, Int, Flag) async throws -> Void) async throws {
+    var settings = ServerSettings()
+    settings.port = 0
+    settings.accessLog = "off"
+    settings.shutdownGraceSeconds = 3
+    configure(&settings)
+    let flag = Flag()
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let server = EdgeServer(worker: ProbeWorker(finishedBackgroundWork: flag), env: Env(), settings: settings, group: group)
+    let port = try await server.start()
+    do {
+        try await body(server, port, flag)
+    } catch {
+        await server.shutdown()
+        try await group.shutdownGracefully()
+        throw error
+    }
+    await server.shutdown()
+    try await group.shutdownGracefully()
+}
+
+@Suite("Runner: HTTP/1.1 connection handling", .serialized)
+struct RunnerTests {
+    @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            for i in 0..<3 {
+                try client.send("GET /echo?q=\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try #require(await client.readResponse())
+                #expect(response.status == 200)
+                #expect(response.text == "GET 0 \(i)")
+            }
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /echo?q=a HTTP/1.1\r\nHost: x\r\n\r\nGET /echo?q=b HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo?q=c HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+            #expect(await client.readResponse()?.text == "GET 0 a")
+            #expect(await client.readResponse()?.text == "GET 0 b")
+            #expect(await client.readResponse()?.text == "POST 3 c")
+        }
+    }
+
+    @Test func connectionCloseIsHonoured() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 200)
+            #expect(response.headers["connection"] == "close")
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test func declaredBodyOverTheLimitIs413BeforeItIsRead() async throws {
+        try await withRunner({ $0.maxBodyBytes = 1024 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 413)
+            let body = try JSONValue.parse(response.body)
+            #expect(body["code"] == "PAYLOAD_TOO_LARGE")
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test func chunkedBodyOverTheLimitIs413() async throws {
+        try await withRunner({ $0.maxBodyBytes = 1024 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            let chunk = String(repeating: "a", count: 800)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n")
+            #expect(await client.readResponse()?.status == 413)
+        }
+    }
+
+    @Test func bodyAtTheLimitIsAccepted() async throws {
+        try await withRunner({ $0.maxBodyBytes = 1024 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1024\r\n\r\n" + String(repeating: "b", count: 1024))
+            #expect(await client.readResponse()?.text == "POST 1024 -")
+        }
+    }
+
+    @Test func malformedRequestIs400WithAJSONBody() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("THIS IS NOT HTTP\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 400)
+            #expect(try JSONValue.parse(response.body)["error"] != nil)
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test func oversizedHeadersAre431() async throws {
+        try await withRunner({ $0.maxHeaderBytes = 2048 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "z", count: 4096))\r\n\r\n")
+            #expect(await client.readResponse()?.status == 431)
+        }
+    }
+
+    @Test func workerErrorBecomesGeneric500() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 500)
+            #expect(!response.text.contains("Secret"))
+            // The connection survives a worker error.
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test func streamingBodyIsSentChunked() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.headers["transfer-encoding"] == "chunked")
+            #expect(response.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
+        }
+    }
+
+    @Test func headRequestGetsHeadersWithoutBody() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let head = try #require(await client.readResponse(headRequest: true))
+            #expect(head.headers["content-length"] == "5")
+            #expect(await client.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test func slowClientGets408AndDoesNotStarveOthers() async throws {
+        try await withRunner({ $0.requestTimeoutSeconds = 1 }) { _, port, _ in
+            let slow = try RawHTTPClient(port: port)
+            try slow.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+            for _ in 0..<3 {
+                let other = try RawHTTPClient(port: port)
+                try other.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(await other.readResponse()?.text == "hello")
+            }
+            // Trickling bytes does not extend the deadline.
+            try? slow.send("X-A: 1\r\n")
+            let response = try #require(await slow.readResponse(timeout: 3))
+            #expect(response.status == 408)
+            #expect(await slow.isClosedByPeer())
+        }
+    }
+
+    @Test func connectionsBeyondTheCapAreRefused() async throws {
+        try await withRunner({ $0.maxConnections = 2 }) { server, port, _ in
+            let a = try RawHTTPClient(port: port)
+            let b = try RawHTTPClient(port: port)
+            try a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            try b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await a.readResponse() != nil)
+            #expect(await b.readResponse() != nil)
+            let c = try RawHTTPClient(port: port)
+            #expect(await c.isClosedByPeer())
+            #expect(server.openConnections == 2)
+        }
+    }
+
+    @Test func trustedProxyForwardedForIsBelieved() async throws {
+        try await withRunner({ $0.trustedProxies = ["127.0.0.1"] }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /client HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1.2.3.4, 203.0.113.9\r\nX-Forwarded-Proto: https\r\n\r\n")
+            #expect(await client.readResponse()?.text == "203.0.113.9 https")
+        }
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /client HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n")
+            #expect(await client.readResponse()?.text == "127.0.0.1 http")
+        }
+    }
+}
+
+@Suite("Runner: graceful shutdown")
+struct ShutdownTests {
+    @Test func inFlightRequestFinishesAndNewConnectionsAreRefused() async throws {
+        var settings = ServerSettings()
+        settings.port = 0
+        settings.accessLog = "off"
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let flag = Flag()
+        let server = EdgeServer(worker: ProbeWorker(finishedBackgroundWork: flag), env: Env(), settings: settings, group: group)
+        let port = try await server.start()
+        let client = try RawHTTPClient(port: port)
+        try client.send("GET /background HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(await client.readResponse()?.text == "accepted")
+        try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await Task.sleep(nanoseconds: 100_000_000)
+        async let stopped: Void = server.shutdown()
+        try await Task.sleep(nanoseconds: 100_000_000)
+        #expect(throws: (any Error).self) { _ = try RawHTTPClient(port: port) }
+        let response = try #require(await client.readResponse(timeout: 5))
+        #expect(response.text == "slow done")
+        #expect(response.headers["connection"] == "close")
+        await stopped
+        // waitUntil work was drained before shutdown returned.
+        #expect(flag.isSet)
+        #expect(server.openConnections == 0)
+        try await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The real `edgeworker` binary, run as a child process on a temporary store and config.
+struct EdgeworkerBinary {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// `EDGEWORKER_BIN` (set by scripts/test), else the debug build beside these sources.
+    static var path: String {
+        if let path = ProcessInfo.processInfo.environment["EDGEWORKER_BIN"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/edgeworker").path
+    }
+
+    /// A scratch directory with a config whose store lives inside it.
+    static func makeWorkspace(extraConfig: String = "") throws -> String {
+        let dir = NSTemporaryDirectory() + "edgeworker-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let config = """
+        name = "e2e"
+        main = "HealthWorker"
+        kv_namespaces = [
+          { binding = "TOKENS", id = "tokens" },
+          { binding = "FLAGS", id = "flags" },
+        ]
+
+        [vars]
+        ENVIRONMENT = "e2e"
+
+        [server]
+        access_log = "off"
+        shutdown_grace_seconds = 5
+
+        [storage]
+        persist_to = "\(dir)/store"
+        map_size_mb = 256
+        \(extraConfig)
+        """
+        try config.write(toFile: dir + "/wrangler-like.toml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// Runs a command to completion; returns exit status, stdout and stderr.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `edgeworker serve --port 0` and returns once it prints the port it listens on.
+    static func serve(in directory: String, extra: [String] = []) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["serve", "--port", "0"] + extra
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                let port = Int(text[range].split(separator: ":").last ?? "") ?? 0
+                return (process, port)
+            }
+        }
+        process.terminate()
+        throw Failure(description: "serve did not start: \(text)")
+    }
+}
+
+/// A tiny blocking HTTP GET over URLSession-free sockets is overkill here: curl is on every machine
+/// that runs scripts/test, and it is what users call the service with.
+func curl(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+    process.arguments = ["-s", "--max-time", "5"] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
