@@ -106,7 +106,7 @@ public enum ConfigLoader {
 
         init(file: String, text: String) {
             self.file = file
-            self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            self.lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         }
 
         /// The first line assigning `key` (or opening a table named `key`), 1-based.
@@ -281,7 +281,7 @@ public enum ConfigLoader {
 public enum DevVars {
     public static func parse(_ text: String, file: String = ".dev.vars") throws -> [String: String] {
         var out: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: " \t\r")
             if line.isEmpty || line.hasPrefix("#") { continue }
             let body = line.hasPrefix("export ") ? String(line.dropFirst(7)) : line

@@ -30,7 +30,7 @@ public struct CronSchedule: Sendable, Equatable {
     private static func field(_ text: Substring, _ range: ClosedRange<Int>) throws -> Set<Int> {
         var values = Set<Int>()
         for part in text.split(separator: ",") {
-            let pieces = part.split(separator: "/", maxSplits: 1)
+            let pieces = part.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             var step = 1
             if pieces.count == 2 {
                 guard let s = Int(pieces[1]), s > 0 else { throw InvalidCron(description: "bad step in \"\(part)\"") }
@@ -38,7 +38,7 @@ public struct CronSchedule: Sendable, Equatable {
             }
             var low = range.lowerBound, high = range.upperBound
             if pieces[0] != "*" {
-                let bounds = pieces[0].split(separator: "-", maxSplits: 1)
+                let bounds = pieces[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let a = Int(bounds[0]), range.contains(a) else {
                     throw InvalidCron(description: "\"\(part)\" is outside \(range.lowerBound)-\(range.upperBound)")
                 }

@@ -17,7 +17,15 @@ public struct ExecutionContext: Sendable {
 
 /// Work started with `waitUntil`, counted so that a shutdown can wait for it.
 public final class BackgroundWork: Sendable {
-    private let state = Mutex<(running: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private struct State {
+        var running = 0
+        var nextWaiter: UInt64 = 0
+        /// Drains waiting for `running` to reach 0, by id, so each is resumed exactly once: by the
+        /// last finishing work (true) or by its own timeout (false), never by another drain's.
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
@@ -27,46 +35,40 @@ public final class BackgroundWork: Sendable {
         state.withLock { $0.running += 1 }
         Task {
             await work()
-            let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            let waiters = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
                 s.running -= 1
                 guard s.running == 0 else { return [] }
                 defer { s.waiters.removeAll() }
-                return s.waiters
+                return Array(s.waiters.values)
             }
-            for waiter in waiters { waiter.resume() }
+            for waiter in waiters { waiter.resume(returning: true) }
         }
     }
 
-    /// Waits until no work is running, or `timeout` seconds pass. Returns whether all finished.
+    /// Waits until no work is running, or `timeout` seconds pass. Returns whether all finished;
+    /// work still running at the timeout is abandoned (it keeps running, unawaited).
     @discardableResult
     public func drain(timeout: Double) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.state.withLock { s -> Bool in
-                        if s.running == 0 { return true }
-                        s.waiters.append(continuation)
-                        return false
-                    }
-                    if done { continuation.resume() }
-                }
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+        let id = state.withLock { s -> UInt64 in
+            s.nextWaiter += 1
+            return s.nextWaiter
+        }
+        let nanoseconds = UInt64(min(max(timeout.isNaN ? 0 : timeout, 0), 1e9) * 1e9)
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let idle = state.withLock { s -> Bool in
+                if s.running == 0 { return true }
+                s.waiters[id] = continuation
                 return false
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            if !first {
-                // Release the waiter so the group can finish; the work itself is abandoned.
-                let waiters = self.state.withLock { s -> [CheckedContinuation<Void, Never>] in
-                    defer { s.waiters.removeAll() }
-                    return s.waiters
-                }
-                for waiter in waiters { waiter.resume() }
+            if idle {
+                continuation.resume(returning: true)
+                return
             }
-            return first
+            Task {
+                try? await Task.sleep(nanoseconds: nanoseconds)
+                let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
+                waiter?.resume(returning: false)
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ public struct Request: Sendable {
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let rawName = parts.first, PercentDecoding.decode(rawName) == name else { continue }
-            return parts.count > 1 ? PercentDecoding.decode(parts[1]) ?? "" : ""
+            return parts.count > 1 ? PercentDecoding.decode(parts[1]) : ""
         }
         return nil
     }
