@@ -1,0 +1,36 @@
+# Shared by scripts/serve, scripts/test and scripts/bench: install what is missing, idempotently.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Installs the Debian packages named, only those not installed yet.
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_swift() {
+  if ! command -v swift >/dev/null 2>&1; then
+    if [ -x /opt/swift/usr/bin/swift ]; then
+      export PATH="/opt/swift/usr/bin:$PATH"
+    else
+      echo "error: no Swift toolchain on PATH (Swift 6.x is needed; see swift.org/install)" >&2
+      exit 1
+    fi
+  fi
+}
+
+# What building needs: liblmdb (the KV store), pkg-config to find it, curl for the tests.
+ensure_build_dependencies() {
+  ensure_packages liblmdb-dev pkg-config curl
+  ensure_swift
+}
