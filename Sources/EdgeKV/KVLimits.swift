@@ -55,7 +55,8 @@ public enum KVLimits {
                 throw KVError(operation: "put", status: 400,
                               message: "Invalid expiration_ttl of \(ttl). Expiration TTL must be at least 60.")
             }
-            return now + ttl
+            let (expiration, overflow) = now.addingReportingOverflow(ttl)
+            return overflow ? Int64.max : expiration
         }
         if let expiration {
             if expiration <= now {

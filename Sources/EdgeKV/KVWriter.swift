@@ -154,8 +154,9 @@ final class KVWriter: @unchecked Sendable {
             }
             try trimChangeLog(txn: txn, nowMillis: state.nowMillis)
         }
-        try mdbCheck(mdb_txn_commit(txn), "put")
-        committed = true
+        let commitCode = mdb_txn_commit(txn)
+        committed = true  // mdb_txn_commit frees the transaction even when it fails: never abort it after
+        try mdbCheck(commitCode, "put")
         if state.sequence != startSequence { publish(state) }
         return results
     }

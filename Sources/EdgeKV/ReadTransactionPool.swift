@@ -1,4 +1,7 @@
 import CLMDB
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// Read-only transactions kept reset between uses and renewed for the next one.
@@ -8,11 +11,18 @@ import Synchronization
 /// reset it and hand it back. No read ever waits for the writer.
 final class ReadTransactionPool: @unchecked Sendable {
     private let env: OpaquePointer
-    private let idle = Mutex<[IdleTransaction]>([])
+    private let state = Mutex<State>(State())
 
     /// A reset transaction waiting in the pool; only one thread holds it at a time.
     private struct IdleTransaction: @unchecked Sendable {
         let pointer: OpaquePointer
+    }
+    private struct State {
+        var idle: [IdleTransaction] = []
+        /// Set by `drain()`: the environment is closing, no read may start.
+        var closed = false
+        /// Reads between `take()` and the end of `give()`.
+        var active = 0
     }
     private let maxIdle: Int
 
@@ -30,32 +40,46 @@ final class ReadTransactionPool: @unchecked Sendable {
     }
 
     private func take() throws -> OpaquePointer {
-        if let txn = idle.withLock({ $0.popLast() })?.pointer {
-            let rc = mdb_txn_renew(txn)
-            if rc == 0 { return txn }
+        let reused = try state.withLock { state throws(KVError) -> IdleTransaction? in
+            if state.closed { throw KVError(operation: "read", status: 503, message: "The store is closed.") }
+            state.active += 1
+            return state.idle.popLast()
+        }
+        if let txn = reused?.pointer {
+            if mdb_txn_renew(txn) == 0 { return txn }
             mdb_txn_abort(txn)
         }
         var txn: OpaquePointer?
-        try mdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "read")
-        guard let txn else { throw KVError.storage("read", code: -1) }
+        let rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+        guard rc == 0, let txn else {
+            state.withLock { $0.active -= 1 }
+            throw KVError.storage("read", code: rc == 0 ? -1 : rc)
+        }
         return txn
     }
 
     private func give(_ txn: OpaquePointer) {
         mdb_txn_reset(txn)
-        let kept = idle.withLock { pool -> Bool in
-            guard pool.count < maxIdle else { return false }
-            pool.append(IdleTransaction(pointer: txn))
+        let kept = state.withLock { state -> Bool in
+            guard !state.closed, state.idle.count < maxIdle else { return false }
+            state.idle.append(IdleTransaction(pointer: txn))
+            state.active -= 1
             return true
         }
-        if !kept { mdb_txn_abort(txn) }
+        if !kept {
+            mdb_txn_abort(txn)
+            state.withLock { $0.active -= 1 }
+        }
     }
 
-    /// Aborts every idle transaction; called before the environment closes.
+    /// Refuses new reads, waits for those in flight (they take microseconds), then aborts every idle
+    /// transaction; called before the environment closes.
     func drain() {
-        let all = idle.withLock { pool -> [IdleTransaction] in
-            defer { pool.removeAll() }
-            return pool
+        state.withLock { $0.closed = true }
+        while state.withLock({ $0.active }) > 0 { sched_yield() }
+        let all = state.withLock { state -> [IdleTransaction] in
+            defer { state.idle.removeAll() }
+            return state.idle
         }
         for txn in all { mdb_txn_abort(txn.pointer) }
     }
