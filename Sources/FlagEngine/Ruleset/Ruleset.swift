@@ -1,0 +1,74 @@
+import EdgeJSON
+
+/// Flags and segments compiled for evaluation: built once per change of the FLAGS namespace, cached,
+/// and shared by every request (copying it costs one reference count).
+///
+/// Compiling validates everything that could fail later — regexes, segment cycles and nesting — so the
+/// dialects compile the would-be ruleset before accepting a write and answer 400 with the error's
+/// message. Evaluation is pure: the caller passes the clock (`now`, Unix seconds), and the pipeline
+/// (see `CompiledRuleset+Evaluation.swift`) reads the context in place without building dictionaries.
+public struct Ruleset: Sendable {
+    /// The longest chain of segments nested through `segment in […]` conditions.
+    public static let maxSegmentDepth = 8
+    /// The longest prerequisite chain; a flag with a longer one fails with `.prerequisiteFailed`.
+    public static let maxPrerequisiteDepth = 16
+
+    private let compiled: CompiledRuleset
+
+    /// Throws for an invalid regex, an unusable condition, a segment cycle or over-deep nesting, and
+    /// duplicate keys. Prerequisite cycles do not throw: the flags on them fail at evaluation.
+    public init(flags: [Flag], segments: [Segment] = []) throws(RulesetError) {
+        compiled = try RulesetCompiler.compile(flags: flags, segments: segments)
+    }
+
+    /// An empty ruleset: every flag is `.notFound`.
+    public init() {
+        compiled = CompiledRuleset(
+            flags: [], flagIndex: [:], segments: [], environmentSlots: [:], exclusionGroups: [], values: [.null])
+    }
+
+    /// Flag keys in ascending order — the order of `evaluateAll`.
+    public var flagKeys: [String] { compiled.flags.map(\.key) }
+
+    public var flagCount: Int { compiled.flags.count }
+
+    /// Every value the ruleset can serve, indexed by `Evaluation.valueIndex`; encode them once per
+    /// ruleset to write responses without re-encoding values.
+    public var servedValues: [JSONValue] { compiled.values }
+
+    public func containsFlag(_ key: String) -> Bool {
+        compiled.flagIndex[key] != nil
+    }
+
+    /// The declared value type, or nil for an unknown flag.
+    public func type(ofFlag key: String) -> Flag.ValueType? {
+        compiled.flagIndex[key].map { compiled.flags[$0].type }
+    }
+
+    /// Evaluates one flag; an unknown key gives `null` with `.notFound`.
+    public func evaluate(flagKey: String, context: EvaluationContext, now: Double) -> Evaluation {
+        guard let index = compiled.flagIndex[flagKey] else {
+            return Evaluation(flagKey: flagKey, value: .null, reason: .notFound, valueIndex: 0)
+        }
+        return compiled.evaluate(index, context: context, slot: compiled.slot(for: context.environment), now: now)
+    }
+
+    /// Evaluates every flag, in key order.
+    public func evaluateAll(context: EvaluationContext, now: Double) -> [Evaluation] {
+        var results: [Evaluation] = []
+        results.reserveCapacity(compiled.flags.count)
+        forEachEvaluation(context: context, now: now) { results.append($0) }
+        return results
+    }
+
+    /// Evaluates every flag in key order and hands each result to `body`, building no collection: the
+    /// bulk endpoints write each result straight into the response.
+    public func forEachEvaluation(
+        context: EvaluationContext, now: Double, _ body: (Evaluation) throws -> Void
+    ) rethrows {
+        let slot = compiled.slot(for: context.environment)
+        for index in compiled.flags.indices {
+            try body(compiled.evaluate(index, context: context, slot: slot, now: now))
+        }
+    }
+}
