@@ -55,13 +55,15 @@ public final class BackgroundWork: Sendable {
         }
         let nanoseconds = UInt64(min(max(timeout.isNaN ? 0 : timeout, 0), 1e9) * 1e9)
         return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let idle = state.withLock { s -> Bool in
+            // nil: wait; otherwise the answer right now (idle, or nothing to wait for with no time).
+            let immediate = state.withLock { s -> Bool? in
                 if s.running == 0 { return true }
+                if nanoseconds == 0 { return false }
                 s.waiters[id] = continuation
-                return false
+                return nil
             }
-            if idle {
-                continuation.resume(returning: true)
+            if let immediate {
+                continuation.resume(returning: immediate)
                 return
             }
             Task {
