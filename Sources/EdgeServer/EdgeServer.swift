@@ -44,11 +44,12 @@ public final class EdgeServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let deadline = RequestDeadline(timeoutSeconds: settings.requestTimeoutSeconds,
                                                    errorBody: app.errorBody(408, "Request timed out"))
+                    // Responses are framed by HTTPHandler itself (ResponseEncoder), so only the
+                    // request side of NIO's HTTP codec is in the pipeline.
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(deadline)
-                    try sync.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
                     try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeoutSeconds * 1e9))))
-                    try sync.addHandler(ProtocolErrorHandler(app: app))
+                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
                     try sync.addHandler(HTTPHandler(app: app, deadline: deadline))
                 }
             }
@@ -102,8 +103,8 @@ final class ConnectionRegistry: Sendable {
         return admitted
     }
 
-    /// Sends NIO's quiesce event to every connection: `HTTPServerPipelineHandler` closes idle ones
-    /// now and busy ones after their current response. Stragglers are closed at the deadline.
+    /// Sends NIO's quiesce event to every connection: `HTTPHandler` closes idle ones now and busy ones
+    /// after their current response. Stragglers are closed at the deadline.
     func quiesceAll(timeoutSeconds: Double) async {
         let open = channels.withLock { Array($0.values) }
         for channel in open {
@@ -116,45 +117,5 @@ final class ConnectionRegistry: Sendable {
         for channel in channels.withLock({ Array($0.values) }) {
             try? await channel.close()
         }
-    }
-}
-
-/// Malformed HTTP (the llhttp parser's errors) gets a 400 with a JSON body, then the connection closes.
-final class ProtocolErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let app: ServerContext
-    private var responding = false
-
-    init(app: ServerContext) { self.app = app }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard error is HTTPParserError else {
-            context.fireErrorCaught(error)
-            return
-        }
-        if !responding {
-            let body = app.errorBody(400, "Malformed HTTP request")
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/json")
-            headers.add(name: "Content-Length", value: String(body.count))
-            headers.add(name: "Connection", value: "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        }
-        context.close(promise: nil)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head: responding = true
-        case .end: responding = false
-        case .body: break
-        }
-        context.write(data, promise: promise)
     }
 }

@@ -3,26 +3,40 @@ import NIOCore
 import NIOHTTP1
 
 /// Turns one connection's HTTP parts into `Request`s, calls the worker, and writes each `Response`
-/// back. It owns only connection concerns: body and header limits, keep-alive, the per-request
-/// deadline, streaming bodies, and a generic 500 for anything a worker throws.
+/// back. It owns only connection concerns: body and header limits, keep-alive and pipelining, the
+/// per-request deadline, streaming bodies, and a generic 500 for anything a worker throws.
 ///
-/// NIO's `HTTPServerPipelineHandler` sits in front of it, so pipelined requests arrive one at a
-/// time and a quiesce event (graceful shutdown) closes the connection after the current response.
-final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Pipelined requests wait in a short queue and are answered in order. Reading stops only when that
+/// queue is full: NIO's `HTTPServerPipelineHandler` instead stops reading whenever a response is
+/// outstanding, which costs two `epoll_ctl` calls per request on a keep-alive connection.
+final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private enum State {
-        case idle
-        case receiving(HTTPRequestHead, ByteBuffer?)
-        /// The request was refused early (413, 431); the rest of it is dropped.
-        case rejected
-        case responding
+    /// A request read in full (or refused early) and waiting for its turn.
+    private enum Pending {
+        case request(HTTPRequestHead, ByteBuffer?)
+        case rejection(HTTPRequestHead, HTTPResponseStatus, String)
     }
+
+    private enum Receiving {
+        case idle
+        case request(HTTPRequestHead, ByteBuffer?)
+        /// The request was refused early (413, 431); everything after it on this connection is dropped.
+        case rejected
+    }
+
+    /// Pipelined requests held before reading pauses.
+    private static let maxQueued = 16
 
     private let app: ServerContext
     private let deadline: RequestDeadline
-    private var state = State.idle
+    private var receiving = Receiving.idle
+    private var queue: [Pending] = []
+    private var responding = false
+    private var readHeld = false
+    private var quiescing = false
     private var peer = "unknown"
 
     init(app: ServerContext, deadline: RequestDeadline) {
@@ -38,7 +52,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            guard case .idle = state else { return }
+            guard case .idle = receiving else { return }
             var headerBytes = 0
             for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
             if headerBytes > app.settings.maxHeaderBytes {
@@ -50,10 +64,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reject(context: context, head: head, status: .payloadTooLarge, message: Self.tooLarge(app.settings))
                 return
             }
-            state = .receiving(head, nil)
+            receiving = .request(head, nil)
 
         case .body(var chunk):
-            guard case .receiving(let head, var body) = state else { return }
+            guard case .request(let head, var body) = receiving else { return }
             let size = (body?.readableBytes ?? 0) + chunk.readableBytes
             if size > app.settings.maxBodyBytes {
                 reject(context: context, head: head, status: .payloadTooLarge, message: Self.tooLarge(app.settings))
@@ -64,29 +78,50 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 body!.writeBuffer(&chunk)
             }
-            state = .receiving(head, body)
+            receiving = .request(head, body)
 
         case .end:
-            guard case .receiving(let head, let body) = state else {
-                if case .rejected = state { state = .idle }
-                return
-            }
-            state = .responding
+            guard case .request(let head, let body) = receiving else { return }
+            receiving = .idle
             deadline.requestComplete()
-            dispatch(context: context, head: head, body: body)
+            enqueue(.request(head, body), context: context)
+        }
+    }
+
+    /// Holds the next read while the pipelining queue is full.
+    func read(context: ChannelHandlerContext) {
+        if queue.count >= Self.maxQueued {
+            readHeld = true
+        } else {
+            context.read()
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             // A keep-alive connection with nothing in flight has been quiet too long.
-            if case .idle = state { context.close(promise: nil) }
+            if isIdle { context.close(promise: nil) }
+            return
+        }
+        if event is ChannelShouldQuiesceEvent {
+            // Graceful shutdown: an idle connection closes now, a busy one after its current response.
+            quiescing = true
+            if isIdle { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Malformed HTTP (llhttp's errors) gets a 400 with a JSON body unless a response is already on
+    /// the wire; either way the connection closes, since the byte stream cannot be trusted any more.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if error is HTTPParserError, !responding {
+            let body = app.errorBody(400, "Malformed HTTP request")
+            writeWhole(context: context, status: 400, version: .http1_1, body: body, keepAlive: false)
+            app.accessLog.record(method: "-", target: "-", status: 400, bytes: body.count, startedAt: .now(), client: peer)
+        }
+        queue.removeAll()
+        receiving = .rejected
         context.close(promise: nil)
     }
 
@@ -94,22 +129,57 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         "Request body exceeds the limit of \(settings.maxBodyBytes) bytes"
     }
 
-    /// Answers at once and closes: the client may still be sending a body we will not read.
-    private func reject(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
-        state = .rejected
-        deadline.requestComplete()
-        let body = app.errorBody(status.code, message)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+    private var isIdle: Bool {
+        guard !responding, queue.isEmpty, case .idle = receiving else { return false }
+        return true
+    }
+
+    private func enqueue(_ pending: Pending, context: ChannelHandlerContext) {
+        if responding {
+            queue.append(pending)
+        } else {
+            start(pending, context: context)
         }
+    }
+
+    private func start(_ pending: Pending, context: ChannelHandlerContext) {
+        responding = true
+        switch pending {
+        case .request(let head, let body):
+            dispatch(context: context, head: head, body: body)
+        case .rejection(let head, let status, let message):
+            writeRejection(context: context, head: head, status: status, message: message)
+        }
+    }
+
+    /// Refuses the request being received; it is answered in its turn and the connection then closes,
+    /// since the client may still be sending a body we will not read.
+    private func reject(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
+        receiving = .rejected
+        deadline.requestComplete()
+        enqueue(.rejection(head, status, message), context: context)
+    }
+
+    private func writeRejection(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
+        queue.removeAll()
+        let body = app.errorBody(status.code, message)
+        writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false)
+            .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         app.accessLog.record(method: head.method.rawValue, target: head.uri, status: Int(status.code),
                              bytes: body.count, startedAt: .now(), client: peer)
+    }
+
+    /// A runner-made JSON response (errors), framed and flushed in one write.
+    @discardableResult
+    private func writeWhole(context: ChannelHandlerContext, status: Int, version: HTTPVersion, body: [UInt8],
+                            keepAlive: Bool) -> EventLoopFuture<Void> {
+        let framing = ResponseEncoder.Framing(version: version, keepAlive: keepAlive, contentLength: body.count)
+        // Only fixed, valid field names here: encoding cannot fail.
+        var buffer = try! ResponseEncoder.head(status: status, headers: ["Content-Type": "application/json"],
+                                               framing: framing, bodyCapacity: body.count,
+                                               allocator: context.channel.allocator)
+        buffer.writeBytes(body)
+        return context.writeAndFlush(wrapOutboundOut(buffer))
     }
 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
@@ -122,65 +192,70 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = head.isKeepAlive && !app.isShuttingDown
         let isHead = head.method == .HEAD
         let app = self.app
-        let promise = context.eventLoop.makePromise(of: Response.self)
-        promise.completeWithTask {
-            await app.respond(to: request)
-        }
-        let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)
-        promise.futureResult.assumeIsolated().whenSuccess { response in
-            loopBoundSelf.value.write(response, context: context, head: head, keepAlive: keepAlive, isHead: isHead,
-                                      started: started, client: client.ip)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+        // With NIO as the global executor the task starts on this very loop, so the usual case needs
+        // no thread hop; the `execute` covers a worker that resumed elsewhere.
+        Task {
+            let response = await app.respond(to: request)
+            if loop.inEventLoop {
+                bound.value.handler.write(response, context: bound.value.context, head: head, keepAlive: keepAlive,
+                                          isHead: isHead, started: started, client: client.ip)
+            } else {
+                loop.execute {
+                    bound.value.handler.write(response, context: bound.value.context, head: head, keepAlive: keepAlive,
+                                              isHead: isHead, started: started, client: client.ip)
+                }
+            }
         }
     }
 
     private func write(_ response: Response, context: ChannelHandlerContext, head: HTTPRequestHead, keepAlive: Bool,
                        isHead: Bool, started: NIODeadline, client: String) {
         // A shutdown that began while the worker ran closes this connection after the response.
-        let keepAlive = keepAlive && !app.isShuttingDown
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(response.headers.count + 2)
-        for (name, value) in response.headers { headers.add(name: name, value: value) }
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let status = HTTPResponseStatus(statusCode: response.status)
+        let keepAlive = keepAlive && !app.isShuttingDown && !quiescing
         let log = app.accessLog
+        let allocator = context.channel.allocator
 
         switch response.body {
         case .bytes(let bytes):
-            headers.replaceOrAdd(name: "Content-Length", value: String(bytes.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-            if !isHead && !bytes.isEmpty {
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-            }
-            finish(context: context, keepAlive: keepAlive)
+            let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: bytes.count)
+            guard var buffer = encodeHead(response, framing: framing, bodyCapacity: isHead ? 0 : bytes.count,
+                                          context: context, head: head, started: started, client: client) else { return }
+            if !isHead { buffer.writeBytes(bytes) }
+            finish(context: context, last: buffer, keepAlive: keepAlive)
             log.record(method: head.method.rawValue, target: head.uri, status: response.status, bytes: bytes.count,
                        startedAt: started, client: client)
 
         case .stream(let stream):
-            headers.remove(name: "Content-Length")
-            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+            let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: nil)
+            guard let buffer = encodeHead(response, framing: framing, context: context, head: head,
+                                          started: started, client: client) else { return }
             log.record(method: head.method.rawValue, target: head.uri, status: response.status, bytes: 0,
                        startedAt: started, client: client)
             if isHead {
-                finish(context: context, keepAlive: keepAlive)
+                finish(context: context, last: buffer, keepAlive: keepAlive)
                 return
             }
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
             let channel = context.channel
             let loop = context.eventLoop
-            let boundContext = NIOLoopBound(context, eventLoop: loop)
-            let boundSelf = NIOLoopBound(self, eventLoop: loop)
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
             let pump = Task {
-                for await chunk in stream {
+                for await chunk in stream where !chunk.isEmpty {
                     guard channel.isActive else { break }
                     let written = loop.submit {
-                        boundContext.value.writeAndFlush(boundSelf.value.wrapOutboundOut(
-                            .body(.byteBuffer(ByteBuffer(bytes: chunk)))), promise: nil)
+                        bound.value.context.writeAndFlush(
+                            bound.value.handler.wrapOutboundOut(ResponseEncoder.chunk(chunk, allocator: allocator)),
+                            promise: nil)
                     }
                     _ = try? await written.get()
                 }
                 loop.execute {
                     guard channel.isActive else { return }
-                    boundSelf.value.finish(context: boundContext.value, keepAlive: keepAlive)
+                    var last = allocator.buffer(capacity: 5)
+                    last.writeStaticString(ResponseEncoder.lastChunk)
+                    bound.value.handler.finish(context: bound.value.context, last: last, keepAlive: keepAlive)
                 }
             }
             // A client that goes away ends the stream, which ends its producer.
@@ -188,18 +263,46 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
         case .webSocket:
             let body = app.errorBody(501, "WebSocket upgrade is not enabled on this route")
-            headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.count))])
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .notImplemented, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-            finish(context: context, keepAlive: keepAlive)
+            writeWhole(context: context, status: 501, version: head.version, body: body, keepAlive: keepAlive)
+            finish(context: context, last: nil, keepAlive: keepAlive)
         }
     }
 
-    private func finish(context: ChannelHandlerContext, keepAlive: Bool) {
-        state = .idle
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+    /// The response head, or nil after answering a generic 500 when the worker's headers cannot go
+    /// on the wire (a CR or LF in a value, a name that is not a token).
+    private func encodeHead(_ response: Response, framing: ResponseEncoder.Framing, bodyCapacity: Int = 0,
+                            context: ChannelHandlerContext, head: HTTPRequestHead, started: NIODeadline,
+                            client: String) -> ByteBuffer? {
+        do {
+            return try ResponseEncoder.head(status: response.status, headers: response.headers, framing: framing,
+                                            bodyCapacity: bodyCapacity, allocator: context.channel.allocator)
+        } catch {
+            app.logger.error("worker response refused", metadata: ["path": "\(head.uri)", "error": "\(error)"])
+            let body = app.errorBody(500, "Internal Server Error")
+            writeWhole(context: context, status: 500, version: head.version, body: body, keepAlive: framing.keepAlive)
+            finish(context: context, last: nil, keepAlive: framing.keepAlive)
+            app.accessLog.record(method: head.method.rawValue, target: head.uri, status: 500, bytes: body.count,
+                                 startedAt: started, client: client)
+            return nil
+        }
+    }
+
+    /// Ends the current response with its last bytes, then starts the next queued request or closes.
+    private func finish(context: ChannelHandlerContext, last: ByteBuffer?, keepAlive: Bool) {
+        let done = last.map { context.writeAndFlush(wrapOutboundOut($0)) } ?? context.eventLoop.makeSucceededVoidFuture()
+        responding = false
+        guard keepAlive && context.channel.isActive else {
+            queue.removeAll()
+            receiving = .rejected
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        if !queue.isEmpty {
+            start(queue.removeFirst(), context: context)
+        }
+        if readHeld && queue.count < Self.maxQueued {
+            readHeld = false
+            context.read()
         }
     }
 

@@ -42,11 +42,12 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.makeIterator()
     }
 
-    @inline(__always)
-    static func equal(_ a: String, _ b: String) -> Bool {
+    /// ASCII case-insensitive comparison of two field names.
+    @inlinable
+    public static func equal(_ a: String, _ b: String) -> Bool {
         a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
     }
 
-    @inline(__always)
-    private static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+    @usableFromInline
+    static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 }

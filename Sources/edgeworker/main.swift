@@ -1,6 +1,16 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// One event loop per CPU this process may run on. NIO counts the machine's cores (or the cgroup
+// quota) but not the affinity mask, so under `taskset -c 0` it would start two loops that fight
+// for one core. NIO_SINGLETON_GROUP_LOOP_COUNT still overrides.
+if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil, let cpus = allowedCPUCount(), cpus < System.coreCount {
+    NIOSingletons.groupLoopCountSuggestion = cpus
+}
 
 // Run Swift concurrency on NIO's event loops: a worker's `fetch` then runs on the thread that read
 // the request, with no hop to another pool and back (about 10 µs each way). This must happen

@@ -39,6 +39,12 @@ struct ProbeWorker: Worker {
                 flag.set()
             }
             return .text("accepted")
+        case "/split":
+            // A header value a careless worker copied from user input: must never reach the wire.
+            return Response(status: 200, headers: ["X-Echo": "a\r\nSet-Cookie: evil=1"], bytes: Array("no".utf8))
+        case "/framing":
+            // The runner owns framing: a worker's own Content-Length or Connection is replaced.
+            return Response(status: 200, headers: ["Content-Length": "999", "Connection": "upgrade"], bytes: Array("ok".utf8))
         case "/client":
             return .text("\(request.client.ip) \(request.client.scheme)")
         default:
@@ -97,6 +103,54 @@ struct RunnerTests {
             #expect(await client.readResponse()?.text == "GET 0 a")
             #expect(await client.readResponse()?.text == "GET 0 b")
             #expect(await client.readResponse()?.text == "POST 3 c")
+        }
+    }
+
+    @Test func manyPipelinedRequestsBeyondTheQueueAreAllAnswered() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            let count = 40
+            try client.send((0..<count).map { "GET /echo?q=\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            for i in 0..<count {
+                #expect(await client.readResponse()?.text == "GET 0 \(i)")
+            }
+        }
+    }
+
+    @Test func http10KeepAliveIsAnsweredWithKeepAlive() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let first = try #require(await client.readResponse())
+            #expect(first.headers["connection"]?.lowercased() == "keep-alive")
+            try client.send("GET /hello HTTP/1.0\r\n\r\n")
+            let second = try #require(await client.readResponse())
+            #expect(second.text == "hello")
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test func headerValueWithCRLFBecomesA500AndIsNotSplit() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /split HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 500)
+            #expect(response.headers["set-cookie"] == nil)
+            // The connection is still usable.
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test func workerFramingHeadersAreReplacedByTheRunners() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /framing HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(await client.readResponse())
+            #expect(response.headers["content-length"] == "2")
+            #expect(response.headers["connection"] == nil)
+            #expect(response.text == "ok")
         }
     }
 
