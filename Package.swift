@@ -43,7 +43,7 @@ let package = Package(
         ]),
         // Benchmarks only: a raw C `mdb_get` loop, the floor EdgeKV is compared against.
         .target(name: "EdgeBenchC", dependencies: ["CLMDB"]),
-        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC"]),
+        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON"]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),

@@ -4,7 +4,9 @@ import Foundation
 
 // Benchmarks that need no socket, run by scripts/bench in a release build:
 //   edgebench kv-get [--keys N] [--iterations N] [--runs N]
-// EdgeKV `get` through the Swift API against raw C `mdb_get` of the same keys in the same store.
+//     EdgeKV `get` through the Swift API against raw C `mdb_get` of the same keys in the same store.
+//   edgebench engine [--iterations N] [--runs N]
+//     FlagEngine: one flag with 2 rules and a segment, and all of 50 such flags, per context.
 
 func argument(_ name: String, default value: Int) -> Int {
     let args = CommandLine.arguments
@@ -18,8 +20,14 @@ func now() -> Double {
     return Double(ts.tv_sec) * 1e9 + Double(ts.tv_nsec)
 }
 
-guard CommandLine.arguments.count > 1, CommandLine.arguments[1] == "kv-get" else {
-    print("usage: edgebench kv-get [--keys N] [--iterations N] [--runs N]")
+switch CommandLine.arguments.dropFirst().first {
+case "kv-get":
+    break
+case "engine":
+    runEngineBenchmark(iterations: argument("--iterations", default: 1_000_000), runs: argument("--runs", default: 3))
+    exit(0)
+default:
+    print("usage: edgebench kv-get [--keys N] [--iterations N] [--runs N]\n       edgebench engine [--iterations N] [--runs N]")
     exit(2)
 }
 let keyCount = argument("--keys", default: 10_000)
