@@ -35,7 +35,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "edgeworker", dependencies: [
-            "EdgeKV", "EdgeWorker", "EdgeServer",
+            "EdgeKV", "EdgeWorker", "EdgeServer", "FlagsWorker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -46,9 +46,15 @@ let package = Package(
         .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON"]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
+        // The flag service: the EdgeFlags API over KV, on the engine.
+        .target(name: "FlagsWorker", dependencies: [
+            "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
+        .testTarget(name: "FlagsWorkerTests", dependencies: ["FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine"]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
         .testTarget(name: "EdgeServerTests", dependencies: [
             "EdgeServer", "EdgeWorker", "EdgeJSON",

@@ -6,9 +6,13 @@ public protocol Worker: Sendable {
     func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response
     /// Runs on each cron trigger of `[triggers] crons` in `wrangler-like.toml`.
     func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws
+    /// Runs once before the runner listens (seeding an empty store, say); an error stops `serve`.
+    func prepare(env: Env) async throws
 }
 
 extension Worker {
+    public func prepare(env: Env) async throws {}
+
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}
 }
 

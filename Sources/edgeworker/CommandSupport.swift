@@ -39,6 +39,13 @@ extension StoreOptions {
         }
     }
 
+    /// The `Env` a worker gets: the config's bindings, vars and secrets over this store.
+    func makeEnv(_ config: WorkerConfig, _ store: KVStore) -> Env {
+        var bindings: [String: KVNamespace] = [:]
+        for (binding, id) in config.namespaceIDs { bindings[binding] = store.namespace(id) }
+        return Env(kv: bindings, vars: config.vars, secrets: config.secrets, clock: store.options.clock)
+    }
+
     /// The namespace bound as `binding` (or with id `namespaceID`).
     func namespace(binding: String?, namespaceID: String?, config: WorkerConfig, store: KVStore) throws -> KVNamespace {
         let ids = config.namespaceIDs

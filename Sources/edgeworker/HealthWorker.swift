@@ -1,5 +1,6 @@
 import EdgeJSON
 import EdgeWorker
+import FlagsWorker
 
 /// The built-in worker of the default config until an application is named in `main`:
 /// `GET /health` and JSON 404/405 for everything else.
@@ -22,5 +23,6 @@ struct HealthWorker: Worker {
 enum WorkerRegistry {
     static let workers: [String: any Worker] = [
         "HealthWorker": HealthWorker(),
+        "FlagsWorker": FlagsWorker(),
     ]
 }

@@ -42,9 +42,13 @@ struct Serve: AsyncParsableCommand {
         }
 
         let kv = try store.openStore(config)
-        var bindings: [String: KVNamespace] = [:]
-        for (binding, id) in config.namespaceIDs { bindings[binding] = kv.namespace(id) }
-        let env = Env(kv: bindings, vars: config.vars, secrets: config.secrets, clock: kv.options.clock)
+        let env = store.makeEnv(config, kv)
+        do {
+            try await worker.prepare(env: env)
+        } catch {
+            kv.close()
+            throw CommandFailure("✘ \(mainName) could not prepare the store: \(error)")
+        }
 
         let server = EdgeServer(worker: worker, env: env, settings: config.server,
                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)

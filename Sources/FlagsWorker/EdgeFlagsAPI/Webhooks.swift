@@ -1,0 +1,79 @@
+import EdgeJSON
+import EdgeWorker
+
+/// `/api/v1/webhooks` (admin): `{url, events, secret?}`; delivery is `WebhookDelivery`'s.
+enum Webhooks {
+    static let events: Set<String> = [
+        "flag.created", "flag.updated", "flag.deleted", "config.created", "config.updated", "config.deleted",
+        "segment.created", "segment.updated", "segment.deleted", "token.created", "token.deleted", "project.updated",
+    ]
+
+    static func create(_ call: Call) async throws(APIError) -> Response {
+        let body = try Body(call.request)
+        try body.require("url", "events")
+        let url = try body.string("url") ?? ""
+        guard let subscribed = try body.strings("events"), !subscribed.isEmpty else {
+            throw Body.wrongType("events", "a non-empty array of strings")
+        }
+        for event in subscribed where !events.contains(event) {
+            throw .validation("Invalid event \"\(event)\": must be one of \(events.sorted().joined(separator: ", "))")
+        }
+        let secret = try body.string("secret")
+        if let problem = WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
+            throw .validation(problem)
+        }
+        let id = "wh_" + call.env.random.bytes(8).map { String(format2: $0) }.joined()
+        var record: [String: JSONValue] = ["id": .string(id), "url": .string(url),
+                                           "events": .array(subscribed.map(JSONValue.string)),
+                                           "created_at": .string(call.timestamp)]
+        if let secret { record["secret"] = .string(secret) }
+        try await call.service.flags.put(KeyLayout.webhook(call.project, id), record)
+        return .json(shape(record), status: 201)
+    }
+
+    static func list(_ call: Call) async throws(APIError) -> Response {
+        let records = try call.service.flags.records(prefix: KeyLayout.webhooks(call.project))
+        return .json(["webhooks": .array(records.map(shape))])
+    }
+
+    static func delete(_ call: Call) async throws(APIError) -> Response {
+        let key = KeyLayout.webhook(call.project, call.parameter("id"))
+        guard try call.service.flags.get(key) != nil else { throw .notFound("Webhook not found") }
+        try await call.service.flags.delete(key)
+        return .json(["success": true])
+    }
+
+    /// The secret is write-only: listings say whether one is set.
+    static func shape(_ record: [String: JSONValue]) -> JSONValue {
+        var out = record
+        out.removeValue(forKey: "secret")
+        out["has_secret"] = .bool(record["secret"] != nil)
+        return .object(out)
+    }
+
+    /// Fires `event` to the project's subscribed webhooks after the response (`waitUntil`).
+    static func notify(_ call: Call, event: String, resource: String, environment: String?, data: JSONValue) {
+        guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(call.project)) else { return }
+        let targets = records.compactMap { record -> WebhookTarget? in
+            guard let id = record["id"]?.stringValue, let url = record["url"]?.stringValue,
+                  let subscribed = record["events"]?.arrayValue?.compactMap(\.stringValue),
+                  subscribed.contains(event) else { return nil }
+            return WebhookTarget(id: id, url: url, events: subscribed, secret: record["secret"]?.stringValue)
+        }
+        guard !targets.isEmpty else { return }
+        let delivery = WebhookDelivery(fetch: call.env.fetch, allowPrivate: call.service.settings.allowPrivateWebhookTargets)
+        let timestamp = call.timestamp
+        call.ctx.waitUntil {
+            await delivery.deliver(event: event, resource: resource, environment: environment, data: data,
+                                   timestamp: timestamp, to: targets)
+        }
+    }
+}
+
+extension String {
+    /// Two lowercase hex digits.
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+    }
+}

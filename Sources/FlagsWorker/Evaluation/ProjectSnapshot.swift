@@ -1,0 +1,73 @@
+import EdgeJSON
+import FlagEngine
+import Synchronization
+
+/// Everything an evaluation of one project reads, compiled once per `FLAGS` change: the ruleset,
+/// each flag's declared type, and the configs with their per-environment values.
+struct ProjectSnapshot: Sendable {
+    struct Config: Sendable {
+        var key: String
+        var value: JSONValue
+        var environments: [String: JSONValue]
+
+        func value(for environment: String?) -> JSONValue {
+            environment.flatMap { environments[$0] } ?? value
+        }
+    }
+
+    let sequence: UInt64
+    let ruleset: Ruleset
+    let declaredTypes: [String: JSONValue]
+    /// Sorted by key.
+    let configs: [Config]
+    let configIndex: [String: Int]
+
+    static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
+        var flags: [Flag] = []
+        var types: [String: JSONValue] = [:]
+        for record in try store.records(prefix: KeyLayout.flags(project)) {
+            // Records were validated when written; one that no longer translates is left out rather
+            // than taking every other flag down with it.
+            guard let flag = try? EdgeFlagsModel.flag(record) else { continue }
+            flags.append(flag)
+            if let type = record["type"], !type.isNull { types[flag.key] = type }
+        }
+        var segments: [Segment] = []
+        for record in try store.records(prefix: KeyLayout.segments(project)) {
+            if let segment = try? EdgeFlagsModel.segment(record) { segments.append(segment) }
+        }
+        var configs: [Config] = []
+        for record in try store.records(prefix: KeyLayout.configs(project)) {
+            guard let key = record["key"]?.stringValue else { continue }
+            var environments: [String: JSONValue] = [:]
+            for (name, entry) in record["environments"]?.objectValue ?? [:] {
+                if let value = EdgeFlagsModel.nonNull(entry["value"]) { environments[name] = value }
+            }
+            configs.append(Config(key: key, value: record["value"] ?? .null, environments: environments))
+        }
+        let ruleset = (try? Ruleset(flags: flags, segments: segments)) ?? Self.bestEffort(flags: flags, segments: segments)
+        var index: [String: Int] = [:]
+        for (i, config) in configs.enumerated() { index[config.key] = i }
+        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs, configIndex: index)
+    }
+
+    /// Writes are checked by compiling, so this only runs for data written around the API (the CLI).
+    private static func bestEffort(flags: [Flag], segments: [Segment]) -> Ruleset {
+        if let ruleset = try? Ruleset(flags: flags, segments: []) { return ruleset }
+        return Ruleset()
+    }
+}
+
+/// Compiled projects by id, each valid for the `FLAGS` sequence it was built at: a change through the
+/// API (or by another process, noticed within 250 ms) is seen by the very next request.
+final class ProjectCache: Sendable {
+    private let snapshots = Mutex<[String: ProjectSnapshot]>([:])
+
+    func snapshot(project: String, store: RecordStore) throws(APIError) -> ProjectSnapshot {
+        let sequence = store.kv.sequence
+        if let cached = snapshots.withLock({ $0[project] }), cached.sequence == sequence { return cached }
+        let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
+        snapshots.withLock { $0[project] = built }
+        return built
+    }
+}

@@ -1,0 +1,119 @@
+import EdgeJSON
+
+/// `/openapi.json`, generated from `FlagsWorker.routes` so that it describes every route there is,
+/// and `/docs`, a self-contained page that renders it.
+enum EdgeFlagsOpenAPI {
+    static let document: [UInt8] = build().serialized()
+    static let docsPage: [UInt8] = Array(DocsPage.html.utf8)
+
+    static func build() -> JSONValue {
+        var paths: [String: JSONValue] = [:]
+        for route in FlagsWorker.routes {
+            var operations = paths[route.path]?.objectValue ?? [:]
+            operations[route.method.lowercased()] = operation(route)
+            paths[route.path] = .object(operations)
+        }
+        return [
+            "openapi": "3.0.3",
+            "info": ["title": "EdgeFlags API (edgeworker)", "version": "1.0.0",
+                     "description": "Feature flags and configs at the edge. Authenticate with `Authorization: Bearer ff_…`."],
+            "servers": [["url": "/"]],
+            "tags": .array(["service", "tokens", "flags", "configs", "segments", "evaluation", "project", "audit",
+                            "webhooks", "streams"].map { ["name": .string($0)] }),
+            "paths": .object(paths),
+            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                           "schemas": .object(Schemas.all)],
+        ]
+    }
+
+    private static func operation(_ route: Route) -> JSONValue {
+        var op: [String: JSONValue] = [
+            "tags": [.string(route.tag)], "summary": .string(route.summary),
+            "operationId": .string(operationID(route)),
+        ]
+        var parameters: [JSONValue] = route.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { part in
+            ["name": .string(String(part.dropFirst().dropLast())), "in": "path", "required": true,
+             "schema": ["type": "string"]]
+        }
+        parameters += extraParameters(route)
+        if !parameters.isEmpty { op["parameters"] = .array(parameters) }
+        if let body = Schemas.requestBody[route.method + " " + route.path] {
+            op["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+        }
+        var responses: [String: JSONValue] = [:]
+        let success = Schemas.responses[route.method + " " + route.path] ?? ("200", "Success")
+        if route.path.hasPrefix("/stream/") {
+            responses["101"] = ["description": "Switching Protocols (WebSocket)"]
+            responses["426"] = error("Not a WebSocket upgrade")
+        } else if route.path == "/docs" {
+            responses["200"] = ["description": "HTML page", "content": ["text/html": ["schema": ["type": "string"]]]]
+        } else {
+            responses[success.0] = ["description": "Success",
+                                    "content": ["application/json": ["schema": ref(success.1)]]]
+        }
+        if route.access != .publicRoute {
+            op["security"] = [["bearer": []]]
+            responses["401"] = error("Missing, unknown, revoked or expired token")
+            responses["403"] = error("Insufficient permissions")
+            responses["429"] = error("Rate limit exceeded (see Retry-After)")
+        }
+        if route.method == "POST" || route.method == "PUT" {
+            responses["400"] = error("Validation error or malformed JSON")
+            responses["413"] = error("Body over 1 MB (or context over 64 KB)")
+        }
+        if route.path.contains("{") { responses["404"] = error("Not found") }
+        if route.method == "PUT" || route.method == "POST" && route.path.hasPrefix("/api/v1/") { responses["409"] = error("Conflict") }
+        if route.method == "GET" && route.path.hasPrefix("/api/v1/flags/") { responses["400"] = error("Invalid context JSON") }
+        if route.path.hasPrefix("/api/v1/") && route.method == "GET" && route.path != "/api/v1/audit" {
+            responses["304"] = ["description": "Not modified (If-None-Match)"]
+        }
+        op["responses"] = .object(responses)
+        return .object(op)
+    }
+
+    private static func extraParameters(_ route: Route) -> [JSONValue] {
+        func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
+            ["name": .string(name), "in": "query", "required": false, "description": .string(description),
+             "schema": ["type": .string(type)]]
+        }
+        func header(_ name: String, _ description: String) -> JSONValue {
+            ["name": .string(name), "in": "header", "required": false, "description": .string(description),
+             "schema": ["type": "string"]]
+        }
+        var out: [JSONValue] = []
+        if route.method == "GET" && ["/api/v1/flags", "/api/v1/configs", "/api/v1/segments", "/api/v1/audit"].contains(route.path) {
+            out.append(query("limit", "integer", "1–200, default 50"))
+            out.append(query("offset", "integer", "default 0"))
+        }
+        if route.path == "/api/v1/audit" {
+            out.append(query("resource_type", "string", "flag, config, segment, token or project"))
+            out.append(query("resource_key", "string", "the resource's key"))
+        }
+        if route.method == "GET" && route.path == "/api/v1/flags/{key}" {
+            out.append(query("context", "string", "URL-encoded JSON evaluation context"))
+        }
+        if route.method == "GET" && route.path == "/api/v1/configs/{key}" {
+            out.append(query("environment", "string", "environment whose value to answer"))
+        }
+        if route.path.hasPrefix("/stream/") { out.append(query("token", "string", "the token, for clients that cannot set headers")) }
+        if route.method == "PUT" || route.method == "DELETE" && route.path.contains("{key}") {
+            out.append(header("If-Match", "\"<version>\": refuse the change (409) if the version differs"))
+        }
+        if route.method == "GET" && route.path.hasPrefix("/api/v1/") { out.append(header("If-None-Match", "an ETag from before → 304")) }
+        return out
+    }
+
+    private static func operationID(_ route: Route) -> String {
+        let words = route.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map { part -> String in
+            let clean = String(part).replacing("{", with: "by_").replacing("}", with: "").replacing(".", with: "_")
+            return clean.prefix(1).uppercased() + clean.dropFirst()
+        }
+        return route.method.lowercased() + words.joined()
+    }
+
+    static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }
+
+    private static func error(_ description: String) -> JSONValue {
+        ["description": .string(description), "content": ["application/json": ["schema": ref("Error")]]]
+    }
+}

@@ -1,0 +1,74 @@
+import EdgeJSON
+import EdgeKV
+
+/// JSON records in a KV namespace, with KV failures turned into the API's 500/503/507.
+struct RecordStore: Sendable {
+    let kv: KVNamespace
+
+    func get(_ key: String) throws(APIError) -> [String: JSONValue]? {
+        do {
+            guard let value = try kv.getJSON(key) else { return nil }
+            return value.objectValue
+        } catch let error as KVError {
+            throw Self.storageError(error)
+        } catch {
+            return nil  // a stored value that is not JSON is not a record
+        }
+    }
+
+    func put(_ key: String, _ record: [String: JSONValue], ttl: Int64? = nil) async throws(APIError) {
+        do {
+            _ = try await kv.put(key, JSONValue.object(record).serialized(), options: KVPutOptions(expirationTTL: ttl))
+        } catch let error as KVError {
+            throw Self.storageError(error)
+        } catch {
+            throw APIError.internalError
+        }
+    }
+
+    func delete(_ key: String) async throws(APIError) {
+        do {
+            try await kv.delete(key)
+        } catch let error as KVError {
+            throw Self.storageError(error)
+        } catch {
+            throw APIError.internalError
+        }
+    }
+
+    /// Every key under `prefix`, in byte order, following cursors.
+    func keys(prefix: String) throws(APIError) -> [String] {
+        var names: [String] = []
+        var cursor: String?
+        do {
+            repeat {
+                let page = try kv.list(prefix: prefix, limit: 1000, cursor: cursor)
+                names.append(contentsOf: page.keys.map(\.name))
+                cursor = page.listComplete ? nil : page.cursor
+            } while cursor != nil
+        } catch let error as KVError {
+            throw Self.storageError(error)
+        } catch {
+            throw APIError.internalError
+        }
+        return names
+    }
+
+    /// Every record under `prefix`, in key order.
+    func records(prefix: String) throws(APIError) -> [[String: JSONValue]] {
+        var out: [[String: JSONValue]] = []
+        for key in try keys(prefix: prefix) {
+            if let record = try get(key) { out.append(record) }
+        }
+        return out
+    }
+
+    static func storageError(_ error: KVError) -> APIError {
+        switch error.status {
+        case 507: return APIError(status: 507, code: "INTERNAL_ERROR", message: "Storage is full")
+        case 503: return APIError(status: 503, code: "INTERNAL_ERROR", message: "Service is shutting down")
+        case 400..<500: return .validation(error.message)
+        default: return .internalError
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import EdgeJSON
+import EdgeWorker
+import FlagEngine
+import Synchronization
+
+/// `GET /stream/flags` (WebSocket, `read:flags`, token in `?token=` or the Bearer header) and
+/// `GET /stream/tail` (admin).
+enum FlagStream {
+    static func flags(_ call: Call) async throws(APIError) -> Response {
+        try requireUpgrade(call.request)
+        let service = call.service
+        let holder = SubscriberHolder()
+        let project = call.project
+        let session = WebSocketSession(
+            onOpen: { outbound in
+                let live = SubscriberHub.Subscriber(project: project, outbound: outbound)
+                holder.set(live)
+                service.subscribers.add(live) { service.flags.kv.sequence }
+            },
+            onText: { text, outbound in
+                guard let live = holder.get() else { return }
+                handle(text, subscriber: live, outbound: outbound, service: service)
+            },
+            onClose: {
+                if let live = holder.get() { service.subscribers.remove(live) }
+            })
+        return Response(status: 101, body: .webSocket(session))
+    }
+
+    static func tail(_ call: Call) async throws(APIError) -> Response {
+        try requireUpgrade(call.request)
+        return Response(status: 101, body: .webSocket(call.service.tail.session()))
+    }
+
+    private static func requireUpgrade(_ request: Request) throws(APIError) {
+        guard request.headers["Upgrade"]?.lowercased() == "websocket" else {
+            throw APIError(status: 426, code: "UPGRADE_REQUIRED",
+                           message: "This route speaks WebSocket; without one, poll POST /api/v1/evaluate",
+                           headers: ["Upgrade": "websocket"])
+        }
+    }
+
+    static func handle(_ text: String, subscriber: SubscriberHub.Subscriber, outbound: WebSocketOutbound, service: Service) {
+        guard let message = try? JSONValue.parse(text), case .object(let fields) = message,
+              let type = fields["type"]?.stringValue else {
+            outbound.sendText(error("Messages must be JSON objects with a type", code: "VALIDATION_ERROR"))
+            return
+        }
+        switch type {
+        case "ping":
+            outbound.sendText("{\"type\":\"pong\"}")
+        case "subscribe", "update-context":
+            var context: EvaluationContext
+            do {
+                context = try EdgeFlagsModel.context(fields["context"])
+            } catch {
+                outbound.sendText(FlagStream.error(error.message, code: error.code))
+                return
+            }
+            if let environment = fields["env"]?.stringValue ?? fields["environment"]?.stringValue {
+                context.environment = environment
+            }
+            guard let snapshot = try? service.snapshot(project: subscriber.project) else {
+                outbound.sendText(error("The flags could not be read", code: "INTERNAL_ERROR"))
+                return
+            }
+            let (flags, configs) = evaluate(snapshot, context)
+            subscriber.values.withLock { $0 = .init(context: context, flags: flags, configs: configs) }
+            outbound.sendText(JSONValue.object(["type": "snapshot", "flags": .object(flags), "configs": .object(configs)]).jsonString)
+        default:
+            outbound.sendText(error("Unknown message type \"\(type)\"", code: "VALIDATION_ERROR"))
+        }
+    }
+
+    /// Sends each subscriber the values that changed for it.
+    static func push(_ subscribers: [SubscriberHub.Subscriber], service: Service, project: String) {
+        guard let snapshot = try? service.snapshot(project: project) else { return }
+        for subscriber in subscribers {
+            let changes = subscriber.values.withLock { values -> [JSONValue] in
+                guard let context = values.context else { return [] }
+                let (flags, configs) = evaluate(snapshot, context)
+                var changes: [JSONValue] = []
+                diff(old: values.flags, new: flags, kind: "flag", into: &changes)
+                diff(old: values.configs, new: configs, kind: "config", into: &changes)
+                values.flags = flags
+                values.configs = configs
+                return changes
+            }
+            if !changes.isEmpty {
+                subscriber.outbound.sendText(JSONValue.object(["type": "diff", "changes": .array(changes)]).jsonString)
+            }
+        }
+    }
+
+    private static func diff(old: [String: JSONValue], new: [String: JSONValue], kind: String, into changes: inout [JSONValue]) {
+        for key in Set(old.keys).union(new.keys).sorted() where old[key] != new[key] {
+            var change: [String: JSONValue] = ["type": .string(kind), "kind": .string(kind), "key": .string(key),
+                                               "value": new[key] ?? .null]
+            if new[key] == nil { change["deleted"] = true }
+            changes.append(.object(change))
+        }
+    }
+
+    static func evaluate(_ snapshot: ProjectSnapshot, _ context: EvaluationContext) -> ([String: JSONValue], [String: JSONValue]) {
+        var flags: [String: JSONValue] = [:]
+        snapshot.ruleset.forEachEvaluation(context: context, now: RealClock.now()) { flags[$0.flagKey] = $0.value }
+        var configs: [String: JSONValue] = [:]
+        for config in snapshot.configs { configs[config.key] = config.value(for: context.environment) }
+        return (flags, configs)
+    }
+
+    static func error(_ message: String, code: String) -> String {
+        JSONValue.object(["type": "error", "error": .string(message), "message": .string(message), "code": .string(code)]).jsonString
+    }
+}
+
+/// The live subscriber of one connection, set once it opens.
+private final class SubscriberHolder: Sendable {
+    private let value = Mutex<SubscriberHub.Subscriber?>(nil)
+    func set(_ subscriber: SubscriberHub.Subscriber) { value.withLock { $0 = subscriber } }
+    func get() -> SubscriberHub.Subscriber? { value.withLock { $0 } }
+}

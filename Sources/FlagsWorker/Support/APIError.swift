@@ -1,0 +1,37 @@
+import EdgeJSON
+import EdgeWorker
+
+/// A failure of the EdgeFlags API, with its status and the dialect's body
+/// `{"error": message, "code": CODE, "details": {...}?}`.
+struct APIError: Error, Sendable {
+    var status: Int
+    var code: String
+    var message: String
+    var details: JSONValue?
+    var headers: Headers = [:]
+
+    static func validation(_ message: String, details: JSONValue? = nil) -> APIError {
+        APIError(status: 400, code: "VALIDATION_ERROR", message: message, details: details)
+    }
+    static let unauthorized = APIError(status: 401, code: "UNAUTHORIZED", message: "Unauthorized")
+    static let forbidden = APIError(status: 403, code: "FORBIDDEN", message: "Insufficient permissions")
+    static let adminRequired = APIError(status: 403, code: "FORBIDDEN", message: "Admin permission required")
+    static func notFound(_ message: String) -> APIError { APIError(status: 404, code: "NOT_FOUND", message: message) }
+    static func conflict(_ message: String, details: JSONValue? = nil) -> APIError {
+        APIError(status: 409, code: "CONFLICT", message: message, details: details)
+    }
+    static func tooLarge(_ message: String) -> APIError { APIError(status: 413, code: "PAYLOAD_TOO_LARGE", message: message) }
+    static func methodNotAllowed(_ allowed: [String]) -> APIError {
+        APIError(status: 405, code: "METHOD_NOT_ALLOWED", message: "Method not allowed",
+                 headers: ["Allow": allowed.joined(separator: ", ")])
+    }
+    static let internalError = APIError(status: 500, code: "INTERNAL_ERROR", message: "Internal server error")
+
+    var body: JSONValue {
+        var object: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        if let details { object["details"] = details }
+        return .object(object)
+    }
+
+    var response: Response { .json(body, status: status, headers: headers) }
+}
