@@ -34,3 +34,13 @@ ensure_build_dependencies() {
   ensure_packages liblmdb-dev pkg-config curl
   ensure_swift
 }
+
+# Python tools the tests drive (openapi-spec-validator checks /openapi.json), from PyPI when missing.
+ensure_python_tools() {
+  if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    ensure_packages python3-pip
+    echo "==> pip install openapi-spec-validator" >&2
+    python3 -m pip install --quiet openapi-spec-validator 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+  fi
+}
