@@ -49,8 +49,9 @@ public final class EdgeServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(deadline)
                     try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeoutSeconds * 1e9))))
-                    try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)))
-                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline))
+                    let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+                    try sync.addHandler(decoder)
+                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline, decoder: decoder))
                 }
             }
         let channel = try await bootstrap.bind(host: settings.ip, port: settings.port).get()

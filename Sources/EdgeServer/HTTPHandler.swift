@@ -1,6 +1,9 @@
+import Crypto
 import EdgeWorker
+import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// Turns one connection's HTTP parts into `Request`s, calls the worker, and writes each `Response`
 /// back. It owns only connection concerns: body and header limits, keep-alive and pipelining, the
@@ -32,6 +35,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let app: ServerContext
     private let deadline: RequestDeadline
+    /// The request decoder before this handler; removed on a WebSocket upgrade.
+    private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private var receiving = Receiving.idle
     private var queue: [Pending] = []
     private var responding = false
@@ -39,9 +44,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var quiescing = false
     private var peer = "unknown"
 
-    init(app: ServerContext, deadline: RequestDeadline) {
+    init(app: ServerContext, deadline: RequestDeadline, decoder: ByteToMessageHandler<HTTPRequestDecoder>) {
         self.app = app
         self.deadline = deadline
+        self.decoder = decoder
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -261,10 +267,66 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // A client that goes away ends the stream, which ends its producer.
             channel.closeFuture.whenComplete { _ in pump.cancel() }
 
-        case .webSocket:
-            let body = app.errorBody(501, "WebSocket upgrade is not enabled on this route")
-            writeWhole(context: context, status: 501, version: head.version, body: body, keepAlive: keepAlive)
-            finish(context: context, last: nil, keepAlive: keepAlive)
+        case .webSocket(let session):
+            upgrade(to: session, context: context, head: head, keepAlive: keepAlive, started: started, client: client)
+        }
+    }
+
+    /// Completes the RFC 6455 handshake for a worker that accepted a WebSocket, then hands the
+    /// connection to `WebSocketHandler`; a request that is not a valid upgrade gets a 400 (426 for
+    /// another protocol version) with the runner's error body.
+    private func upgrade(to session: WebSocketSession, context: ChannelHandlerContext, head: HTTPRequestHead,
+                         keepAlive: Bool, started: NIODeadline, client: String) {
+        func refuse(_ status: Int, _ message: String, extra: Headers = [:]) {
+            let body = app.errorBody(status, message)
+            var headers: Headers = ["Content-Type": "application/json"]
+            for (name, value) in extra { headers.add(name, value) }
+            let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: body.count)
+            var buffer = try! ResponseEncoder.head(status: status, headers: headers, framing: framing,
+                                                   bodyCapacity: body.count, allocator: context.channel.allocator)
+            buffer.writeBytes(body)
+            finish(context: context, last: buffer, keepAlive: keepAlive)
+            app.accessLog.record(method: head.method.rawValue, target: head.uri, status: status, bytes: body.count,
+                                 startedAt: started, client: client)
+        }
+        func has(_ name: String, token: String) -> Bool {
+            head.headers[canonicalForm: name].contains { $0.lowercased() == token }
+        }
+        guard head.method == .GET, has("upgrade", token: "websocket"), has("connection", token: "upgrade") else {
+            return refuse(400, "This route needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)")
+        }
+        guard head.headers.first(name: "sec-websocket-version") == "13" else {
+            return refuse(426, "Unsupported WebSocket version (13 is supported)", extra: ["Sec-WebSocket-Version": "13"])
+        }
+        guard let key = head.headers.first(name: "sec-websocket-key"),
+              let decoded = Data(base64Encoded: key), decoded.count == 16 else {
+            return refuse(400, "Missing or invalid Sec-WebSocket-Key")
+        }
+        guard queue.isEmpty, case .idle = receiving else {
+            return refuse(400, "A WebSocket upgrade cannot follow pipelined requests")
+        }
+        let digest = Insecure.SHA1.hash(data: Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))
+        let accept = Data(digest).base64EncodedString()
+        var buffer = context.channel.allocator.buffer(capacity: 160)
+        buffer.writeString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+        buffer.writeString("Sec-WebSocket-Accept: \(accept)\r\n\r\n")
+        // Written before the pipeline changes: the frame encoder must not see these bytes.
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        app.accessLog.record(method: head.method.rawValue, target: head.uri, status: 101, bytes: 0, startedAt: started,
+                             client: client)
+        do {
+            let pipeline = context.pipeline.syncOperations
+            try pipeline.addHandlers([WebSocketFrameEncoder(),
+                                      ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: WebSocketHandler.maxMessageBytes)),
+                                      WebSocketHandler(session: session)],
+                                     position: .after(decoder))
+            pipeline.removeHandler(deadline, promise: nil)
+            pipeline.removeHandler(context: context, promise: nil)
+            // Removing the decoder forwards bytes the client sent after its upgrade request to the frame decoder.
+            pipeline.removeHandler(decoder, promise: nil)
+        } catch {
+            app.logger.error("WebSocket upgrade failed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
         }
     }
 

@@ -4,7 +4,7 @@ import NIOCore
 /// Gives each request a deadline from its first byte to its last, so a slowloris client that
 /// trickles a header or body cannot hold a connection (and its memory) for ever; the idle timeout
 /// alone would be reset by every trickled byte. Sits first in the pipeline and sees raw bytes.
-final class RequestDeadline: ChannelInboundHandler {
+final class RequestDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 

@@ -58,6 +58,13 @@ final class RawHTTPClient: @unchecked Sendable {
         return true
     }
 
+    var bufferedCount: Int { buffer.count }
+    func fillPublic(timeout: Double) -> Bool { fill(timeout: timeout) }
+    func takeBuffered(_ count: Int) -> [UInt8] {
+        defer { buffer.removeFirst(count) }
+        return Array(buffer[0..<count])
+    }
+
     /// True when the server closed the connection (EOF) within `timeout`.
     func isClosedByPeer(timeout: Double = 2) async -> Bool {
         await offload { self.isClosedByPeerBlocking(timeout: timeout) }
@@ -137,5 +144,76 @@ func offload<T>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         let thread = Thread { continuation.resume(returning: work()) }
         thread.start()
+    }
+}
+
+/// WebSocket framing over a `RawHTTPClient`'s socket, as a browser would speak it (masked frames).
+extension RawHTTPClient {
+    struct Frame: Equatable {
+        var fin: Bool
+        var opcode: UInt8
+        var payload: [UInt8]
+        var text: String { String(decoding: payload, as: UTF8.self) }
+        /// The status code of a close frame.
+        var closeCode: Int? { opcode == 8 && payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil }
+    }
+
+    static let exampleKey = "dGhlIHNhbXBsZSBub25jZQ=="
+
+    func sendUpgrade(path: String, key: String = exampleKey, version: String = "13", extra: String = "") throws {
+        try send("GET \(path) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: \(version)\r\n\(extra)\r\n")
+    }
+
+    func sendFrame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true) throws {
+        var bytes: [UInt8] = [(fin ? 0x80 : 0) | opcode]
+        let maskBit: UInt8 = masked ? 0x80 : 0
+        if payload.count < 126 {
+            bytes.append(maskBit | UInt8(payload.count))
+        } else if payload.count <= 0xFFFF {
+            bytes.append(maskBit | 126)
+            bytes += [UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            bytes.append(maskBit | 127)
+            bytes += (0..<8).reversed().map { UInt8((payload.count >> ($0 * 8)) & 0xFF) }
+        }
+        if masked {
+            let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+            bytes += mask
+            bytes += payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
+        } else {
+            bytes += payload
+        }
+        try send(bytes)
+    }
+
+    func sendText(_ text: String) throws { try sendFrame(opcode: 1, Array(text.utf8)) }
+
+    /// The next frame from the server, or nil when none arrives in time.
+    func readFrame(timeout: Double = 3) async -> Frame? {
+        await offload { self.readFrameBlocking(timeout: timeout) }
+    }
+
+    /// The bytes still unread after the handshake head.
+    func readRaw(count: Int, timeout: Double) -> [UInt8]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while bufferedCount < count {
+            if !fillPublic(timeout: max(0.01, deadline.timeIntervalSinceNow)) { return nil }
+        }
+        return takeBuffered(count)
+    }
+
+    private func readFrameBlocking(timeout: Double) -> Frame? {
+        guard let head = readRaw(count: 2, timeout: timeout) else { return nil }
+        var length = Int(head[1] & 0x7F)
+        if length == 126 {
+            guard let ext = readRaw(count: 2, timeout: timeout) else { return nil }
+            length = Int(ext[0]) << 8 | Int(ext[1])
+        } else if length == 127 {
+            guard let ext = readRaw(count: 8, timeout: timeout) else { return nil }
+            length = ext.reduce(0) { $0 << 8 | Int($1) }
+        }
+        guard let payload = length == 0 ? [] : readRaw(count: length, timeout: timeout) else { return nil }
+        return Frame(fin: head[0] & 0x80 != 0, opcode: head[0] & 0x0F, payload: payload)
     }
 }

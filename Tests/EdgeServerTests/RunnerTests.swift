@@ -45,12 +45,33 @@ struct ProbeWorker: Worker {
         case "/framing":
             // The runner owns framing: a worker's own Content-Length or Connection is replaced.
             return Response(status: 200, headers: ["Content-Length": "999", "Connection": "upgrade"], bytes: Array("ok".utf8))
+        case "/ws":
+            return Response(status: 101, body: .webSocket(WebSocketSession(
+                onOpen: { outbound in outbound.sendText("hello") },
+                onText: { text, outbound in
+                    switch text {
+                    case "push":
+                        Task {
+                            try? await Task.sleep(nanoseconds: 50_000_000)
+                            outbound.sendText("pushed")
+                        }
+                    case "bye":
+                        outbound.close()
+                    default:
+                        outbound.sendText("echo: \(text)")
+                    }
+                },
+                onClose: { WebSocketProbe.closes.add(1, ordering: .relaxed) })))
         case "/client":
             return .text("\(request.client.ip) \(request.client.scheme)")
         default:
             return .json(["error": "Not found"], status: 404)
         }
     }
+}
+
+enum WebSocketProbe {
+    static let closes = Atomic<Int>(0)
 }
 
 final class Flag: Sendable {

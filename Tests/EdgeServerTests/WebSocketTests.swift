@@ -1,0 +1,113 @@
+import EdgeServer
+import Foundation
+import Synchronization
+import Testing
+
+@Suite("Runner: WebSocket upgrade and framing (RFC 6455)", .serialized)
+struct WebSocketTests {
+    func connect(_ port: Int) async throws -> RawHTTPClient {
+        let client = try RawHTTPClient(port: port)
+        try client.sendUpgrade(path: "/ws")
+        let response = try #require(await client.readResponse())
+        #expect(response.status == 101)
+        #expect(response.headers["sec-websocket-accept"] == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        #expect(response.headers["upgrade"]?.lowercased() == "websocket")
+        #expect(await client.readFrame()?.text == "hello")
+        return client
+    }
+
+    @Test func handshakeEchoAndServerPush() async throws {
+        try await withRunner { _, port, _ in
+            let client = try await connect(port)
+            try client.sendText("hi")
+            #expect(await client.readFrame() == .init(fin: true, opcode: 1, payload: Array("echo: hi".utf8)))
+            try client.sendText("push")
+            #expect(await client.readFrame()?.text == "pushed")
+        }
+    }
+
+    @Test func fragmentedMessagesAreReassembledAndPingsAnswered() async throws {
+        try await withRunner { _, port, _ in
+            let client = try await connect(port)
+            try client.sendFrame(opcode: 1, Array("frag".utf8), fin: false)
+            try client.sendFrame(opcode: 9, Array("p".utf8))  // a ping between fragments is allowed
+            try client.sendFrame(opcode: 0, Array("mented".utf8), fin: true)
+            #expect(await client.readFrame() == .init(fin: true, opcode: 10, payload: Array("p".utf8)))
+            #expect(await client.readFrame()?.text == "echo: fragmented")
+        }
+    }
+
+    @Test func closeHandshakeEndsTheSessionOnce() async throws {
+        try await withRunner { _, port, _ in
+            let before = WebSocketProbe.closes.load(ordering: .relaxed)
+            let client = try await connect(port)
+            try client.sendFrame(opcode: 8, [0x03, 0xE8])
+            #expect(await client.readFrame()?.closeCode == 1000)
+            #expect(await client.isClosedByPeer())
+            try await Task.sleep(nanoseconds: 200_000_000)
+            #expect(WebSocketProbe.closes.load(ordering: .relaxed) == before + 1)
+        }
+    }
+
+    @Test func serverInitiatedCloseSends1000() async throws {
+        try await withRunner { _, port, _ in
+            let client = try await connect(port)
+            try client.sendText("bye")
+            #expect(await client.readFrame()?.closeCode == 1000)
+        }
+    }
+
+    @Test func protocolViolationsCloseWithTheirCodes() async throws {
+        try await withRunner { _, port, _ in
+            let unmasked = try await connect(port)
+            try unmasked.sendFrame(opcode: 1, Array("x".utf8), masked: false)
+            #expect(await unmasked.readFrame()?.closeCode == 1002)
+
+            let binary = try await connect(port)
+            try binary.sendFrame(opcode: 2, [1, 2, 3])
+            #expect(await binary.readFrame()?.closeCode == 1003)
+
+            let invalidUTF8 = try await connect(port)
+            try invalidUTF8.sendFrame(opcode: 1, [0xC3, 0x28])
+            #expect(await invalidUTF8.readFrame()?.closeCode == 1007)
+
+            let huge = try await connect(port)
+            try huge.sendFrame(opcode: 1, [UInt8](repeating: 0x61, count: (1 << 20) + 10))
+            #expect(await huge.readFrame()?.closeCode == 1009)
+        }
+    }
+
+    @Test func badHandshakesAreRefused() async throws {
+        try await withRunner { _, port, _ in
+            let noKey = try RawHTTPClient(port: port)
+            try noKey.sendUpgrade(path: "/ws", key: "short")
+            #expect(await noKey.readResponse()?.status == 400)
+
+            let version = try RawHTTPClient(port: port)
+            try version.sendUpgrade(path: "/ws", version: "8")
+            let refused = await version.readResponse()
+            #expect(refused?.status == 426)
+            #expect(refused?.headers["sec-websocket-version"] == "13")
+
+            let plain = try RawHTTPClient(port: port)
+            try plain.send("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = await plain.readResponse()
+            #expect(response?.status == 400)
+            #expect(response?.text.contains("\"code\"") == true)
+            // The connection still serves HTTP afterwards.
+            try plain.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await plain.readResponse()?.text == "hello")
+        }
+    }
+
+    @Test func framesSentRightAfterTheUpgradeRequestAreNotLost() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.sendUpgrade(path: "/ws")
+            try client.sendText("early")
+            #expect(await client.readResponse()?.status == 101)
+            #expect(await client.readFrame()?.text == "hello")
+            #expect(await client.readFrame()?.text == "echo: early")
+        }
+    }
+}
