@@ -35,12 +35,13 @@ ensure_build_dependencies() {
   ensure_swift
 }
 
-# Python tools the tests drive (openapi-spec-validator checks /openapi.json), from PyPI when missing.
+# Python tools the tests drive, from PyPI when missing: openapi-spec-validator checks /openapi.json,
+# websockets is a real third-party WebSocket client for /stream/flags.
 ensure_python_tools() {
-  if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
-    ensure_packages python3-pip
-    echo "==> pip install openapi-spec-validator" >&2
-    python3 -m pip install --quiet openapi-spec-validator 2>/dev/null \
-      || python3 -m pip install --quiet --break-system-packages openapi-spec-validator
+  if ! python3 -c 'import openapi_spec_validator, websockets' >/dev/null 2>&1; then
+    python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
+    echo "==> pip install openapi-spec-validator websockets" >&2
+    python3 -m pip install --quiet openapi-spec-validator websockets 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages openapi-spec-validator websockets
   fi
 }

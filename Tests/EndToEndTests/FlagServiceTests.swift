@@ -1,0 +1,151 @@
+import EdgeJSON
+import Foundation
+import Testing
+
+/// The documented flow, against the real binary, over HTTP only (curl) — plus a real WebSocket
+/// client (Python's `websockets`) on `/stream/flags`.
+@Suite("End to end: the flag service", .serialized)
+struct FlagServiceTests {
+    static let config = #"main = "FlagsWorker""#
+
+    func workspace() throws -> String {
+        let dir = try EdgeworkerBinary.makeWorkspace()
+        let path = dir + "/wrangler-like.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #"main = "HealthWorker""#, with: Self.config)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    struct Reply {
+        var status: Int
+        var json: JSONValue
+    }
+
+    /// `curl` with the status code on the last line.
+    func http(_ method: String, _ url: String, token: String?, body: String? = nil) throws -> Reply {
+        var arguments = ["-X", method, "-w", "\n%{http_code}", url]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
+        let output = try curl(arguments)
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        let text = lines.dropLast().joined(separator: "\n")
+        return Reply(status: status, json: (try? JSONValue.parse(text)) ?? .null)
+    }
+
+    @Test func documentedFlowFromTheFirstAdminTokenToARevokedOne() throws {
+        let dir = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let created = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"], in: dir)
+        #expect(created.status == 0, "\(created.err)")
+        let admin = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(admin.hasPrefix("ff_defa_") && admin.count == 28)
+        let (server, port) = try EdgeworkerBinary.serve(in: dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+
+        #expect(try http("GET", base + "/health", token: nil).json == ["status": "ok", "environment": "e2e"])
+        let minted = try http("POST", base + "/api/v1/tokens", token: admin,
+                              body: #"{"name":"sdk","project_id":"default","permissions":["read:flags","read:configs"]}"#)
+        #expect(minted.status == 201)
+        let sdk = try #require(minted.json["token"]?.stringValue)
+        let listed = try http("GET", base + "/api/v1/tokens", token: admin)
+        #expect(listed.json["tokens"]?.arrayValue?.count == 2)
+        #expect(!listed.json.jsonString.contains(sdk))
+        #expect(!listed.json.jsonString.contains(admin))
+
+        #expect(try http("POST", base + "/api/v1/segments", token: admin,
+                         body: #"{"key":"beta","conditions":[{"property":"email","operator":"ends_with","value":"@beta.io"}]}"#).status == 201)
+        #expect(try http("POST", base + "/api/v1/flags", token: admin, body: """
+            {"key":"new-checkout","enabled":true,"targeting":{"rules":[
+              {"conditions":[{"property":"segment","operator":"in","value":["beta"]}],"value":"beta"},
+              {"conditions":[{"property":"plan","operator":"equals","value":"pro"}],"value":"pro"}]}}
+            """).status == 201)
+        #expect(try http("POST", base + "/api/v1/configs", token: admin,
+                         body: #"{"key":"theme","value":"light","environments":{"production":{"value":"dark"}}}"#).status == 201)
+        #expect(try http("POST", base + "/api/v1/flags", token: sdk, body: #"{"key":"x","enabled":true}"#).status == 403)
+
+        let contexts: [(String, JSONValue)] = [
+            (#"{"context":{"user_id":"a","email":"a@beta.io"}}"#, ["flags": ["new-checkout": "beta"], "configs": ["theme": "light"]]),
+            (#"{"context":{"user_id":"b","plan":"pro","environment":"production"}}"#,
+             ["flags": ["new-checkout": "pro"], "configs": ["theme": "dark"]]),
+            (#"{"context":{"user_id":"c"}}"#, ["flags": ["new-checkout": false], "configs": ["theme": "light"]]),
+        ]
+        for (body, expected) in contexts {
+            let answer = try http("POST", base + "/api/v1/evaluate", token: sdk, body: body)
+            #expect(answer.status == 200)
+            #expect(answer.json == expected, "\(body)")
+        }
+        let single = try http("GET", base + "/api/v1/flags/new-checkout?context=%7B%22plan%22%3A%22pro%22%7D", token: sdk)
+        #expect(single.json == ["value": "pro", "type": "string", "reason": "targeting"])
+
+        let hash = try #require(listed.json["tokens"]?.arrayValue?.first { $0["name"] == "sdk" }?["hash"]?.stringValue)
+        #expect(try http("DELETE", base + "/api/v1/tokens/\(hash)", token: admin).status == 200)
+        let revoked = try http("POST", base + "/api/v1/evaluate", token: sdk, body: "{}")
+        #expect(revoked.status == 401)
+        #expect(revoked.json == ["error": "Unauthorized", "code": "UNAUTHORIZED"])
+    }
+
+    @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() throws {
+        guard (try? EdgeworkerBinary.runTool("python3", ["-c", "import websockets"]).status) == 0 else {
+            Issue.record("Python's websockets package is missing (scripts/test installs it)")
+            return
+        }
+        let dir = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let admin = try EdgeworkerBinary.run(["token", "create", "--permissions", "*", "--name", "admin"], in: dir)
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, port) = try EdgeworkerBinary.serve(in: dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"banner","enabled":true,"value":"v1"}"#).status == 201)
+        // The client subscribes, prints the snapshot, signals readiness, then waits for a diff.
+        let script = """
+        import asyncio, json, sys, time, websockets
+        async def main():
+            async with websockets.connect("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)") as ws:
+                await ws.send(json.dumps({"type": "subscribe", "context": {"user_id": "u1"}}))
+                print(await asyncio.wait_for(ws.recv(), 5), flush=True)
+                open("\(dir)/ready", "w").close()
+                while not __import__("os").path.exists("\(dir)/changed"):
+                    await asyncio.sleep(0.01)
+                started = time.monotonic()
+                print(await asyncio.wait_for(ws.recv(), 5), flush=True)
+                print(time.monotonic() - started, flush=True)
+        asyncio.run(main())
+        """
+        let client = Process()
+        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        client.arguments = ["python3", "-c", script]
+        let out = Pipe()
+        client.standardOutput = out
+        try client.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + "/ready") && Date() < deadline { usleep(10_000) }
+        #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":"v2"}"#).status == 200)
+        FileManager.default.createFile(atPath: dir + "/changed", contents: nil)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        client.waitUntilExit()
+        let lines = text.split(separator: "\n").map(String.init)
+        try #require(lines.count == 3, "client printed: \(text)")
+        #expect(try JSONValue.parse(lines[0]) == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
+        #expect(try JSONValue.parse(lines[1]) == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
+        #expect((Double(lines[2]) ?? 99) < 1)
+    }
+}
+
+extension EdgeworkerBinary {
+    /// Runs another program to completion (status, stdout).
+    static func runTool(_ program: String, _ arguments: [String]) throws -> (status: Int32, out: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [program] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
