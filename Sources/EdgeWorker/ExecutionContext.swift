@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The per-request context of a Worker: `waitUntil` runs work after the response is sent.
@@ -66,8 +67,9 @@ public final class BackgroundWork: Sendable {
                 continuation.resume(returning: immediate)
                 return
             }
-            Task {
-                try? await Task.sleep(nanoseconds: nanoseconds)
+            // A Dispatch timer, not a sleeping task: the deadline must hold even when the cooperative
+            // pool is busy (shutdown is exactly when it may be).
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) {
                 let waiter = self.state.withLock { $0.waiters.removeValue(forKey: id) }
                 waiter?.resume(returning: false)
             }

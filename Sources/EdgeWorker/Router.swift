@@ -1,13 +1,19 @@
 /// A small method-and-path router for workers: literal segments, `:name` parameters and a
 /// trailing `*` wildcard. It tells "no such path" (404) apart from "path exists, method does not" (405).
+///
+/// Paths without parameters are found with one dictionary lookup; the others by a scan. The
+/// matching code is `@inlinable` so that it is specialized for the worker's handler type: an
+/// unspecialized generic scan costs microseconds of runtime metadata lookups per request.
 public struct Router<Handler: Sendable>: Sendable {
-    private struct Route: Sendable {
-        var method: String
-        var segments: [Segment]
-        var handler: Handler
+    @usableFromInline
+    struct Route: Sendable {
+        @usableFromInline var method: String
+        @usableFromInline var segments: [Segment]
+        @usableFromInline var handler: Handler
     }
 
-    private enum Segment: Sendable, Equatable {
+    @usableFromInline
+    enum Segment: Sendable, Equatable {
         case literal(String)
         case parameter(String)
         case wildcard
@@ -19,7 +25,9 @@ public struct Router<Handler: Sendable>: Sendable {
         case notFound
     }
 
-    private var routes: [Route] = []
+    @usableFromInline var routes: [Route] = []
+    /// Routes of literal-only patterns by their exact path (`/api/v1/evaluate`).
+    @usableFromInline var literal: [String: [Int]] = [:]
 
     public init() {}
 
@@ -30,12 +38,37 @@ public struct Router<Handler: Sendable>: Sendable {
             return .literal(String(part))
         }
         routes.append(Route(method: method, segments: segments, handler: handler))
+        if segments.allSatisfy({ if case .literal = $0 { return true } else { return false } }) {
+            let path = "/" + segments.map { if case .literal(let s) = $0 { return s } else { return "" } }.joined(separator: "/")
+            literal[path, default: []].append(routes.count - 1)
+        }
     }
 
     /// Matches a percent-encoded path; parameters come back decoded.
+    @inlinable
     public func match(method: String, path: Substring) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        if let candidates = literal[String(path)] {
+            var allowed: [String] = []
+            for index in candidates {
+                let route = routes[index]
+                if route.method == method || (method == "HEAD" && route.method == "GET") {
+                    return .found(route.handler, RouteParameters())
+                }
+                if !allowed.contains(route.method) { allowed.append(route.method) }
+            }
+            // A parameterized route may still take this method on the same path.
+            if case .found(let handler, let parameters) = scan(method: method, path: path, allowed: &allowed) {
+                return .found(handler, parameters)
+            }
+            return .methodNotAllowed(allowed: allowed)
+        }
         var allowed: [String] = []
+        return scan(method: method, path: path, allowed: &allowed)
+    }
+
+    @inlinable
+    func scan(method: String, path: Substring, allowed: inout [String]) -> Match {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
         for route in routes {
             guard let parameters = Self.match(route.segments, parts) else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
@@ -46,10 +79,13 @@ public struct Router<Handler: Sendable>: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    private static func match(_ segments: [Segment], _ parts: [Substring]) -> RouteParameters? {
+    @inlinable
+    static func match(_ segments: [Segment], _ parts: [Substring]) -> RouteParameters? {
+        guard segments.count == parts.count || segments.last == .wildcard else { return nil }
         var parameters = RouteParameters()
-        for (index, segment) in segments.enumerated() {
-            switch segment {
+        var index = 0
+        while index < segments.count {
+            switch segments[index] {
             case .wildcard:
                 parameters.values["*"] = parts[index...].joined(separator: "/")
                 return parameters
@@ -61,6 +97,7 @@ public struct Router<Handler: Sendable>: Sendable {
                 }
                 parameters.values[name] = decoded
             }
+            index += 1
         }
         return parts.count == segments.count ? parameters : nil
     }
@@ -69,5 +106,6 @@ public struct Router<Handler: Sendable>: Sendable {
 /// Decoded `:name` values of a matched route.
 public struct RouteParameters: Sendable {
     public var values: [String: String] = [:]
+    public init() {}
     public subscript(name: String) -> String? { values[name] }
 }

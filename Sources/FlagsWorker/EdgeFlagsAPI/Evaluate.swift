@@ -77,12 +77,9 @@ enum Evaluate {
         writer.endObject()
         writer.endObject()
         if !recent.isEmpty {
-            let duration = (monotonicSeconds() - started) * 1000 / Double(recent.count)
-            call.service.tail.record(recent.map { result in
-                TailEvent(timestamp: call.now, flag: result.flagKey, value: result.value,
-                          reason: EdgeFlagsModel.reason(result.reason), durationMs: duration, actor: call.actor,
-                          environment: context.environment)
-            })
+            call.service.tail.record(TailHub.Batch(timestamp: call.now, results: recent,
+                                                   durationMs: (monotonicSeconds() - started) * 1000 / Double(recent.count),
+                                                   actor: call.actor, environment: context.environment))
         }
         return .jsonBytes(writer.bytes)
     }

@@ -59,9 +59,9 @@ enum Flags {
         let started = monotonicSeconds()
         let result = snapshot.ruleset.evaluate(flagKey: key, context: context, now: call.now)
         let reason = EdgeFlagsModel.reason(result.reason)
-        call.service.tail.record(TailEvent(timestamp: call.now, flag: key, value: result.value, reason: reason,
-                                           durationMs: (monotonicSeconds() - started) * 1000, actor: call.actor,
-                                           environment: context.environment))
+        call.service.tail.record(TailHub.Batch(timestamp: call.now, results: [result],
+                                               durationMs: (monotonicSeconds() - started) * 1000, actor: call.actor,
+                                               environment: context.environment))
         let type = EdgeFlagsModel.typeName(declared: snapshot.declaredTypes[key], value: result.value)
         var writer = JSONWriter(capacity: 96)
         writer.beginObject()

@@ -1,5 +1,6 @@
 import EdgeJSON
 import EdgeWorker
+import FlagEngine
 import Synchronization
 
 /// One evaluation, as `/stream/tail` shows it.
@@ -22,11 +23,29 @@ struct TailEvent: Sendable {
 }
 
 /// The last `history` evaluations, and the admins tailing them (`GET /stream/tail`).
+///
+/// A bulk evaluation is recorded as one batch of engine results; the events and their JSON are only
+/// made when someone is listening or connects, so the evaluation path pays for a copy, not a message.
 final class TailHub: Sendable {
     static let history = 50
 
+    struct Batch: Sendable {
+        var timestamp: Double
+        var results: [Evaluation]
+        var durationMs: Double
+        var actor: String
+        var environment: String?
+
+        var events: [TailEvent] {
+            results.map { TailEvent(timestamp: timestamp, flag: $0.flagKey, value: $0.value,
+                                    reason: EdgeFlagsModel.reason($0.reason), durationMs: durationMs, actor: actor,
+                                    environment: environment) }
+        }
+    }
+
     private struct State {
-        var recent: [TailEvent] = []
+        var batches: [Batch] = []
+        var count = 0
         var listeners: [UInt64: WebSocketOutbound] = [:]
         var nextID: UInt64 = 0
     }
@@ -35,16 +54,18 @@ final class TailHub: Sendable {
 
     var hasListeners: Bool { listening.load(ordering: .relaxed) > 0 }
 
-    func record(_ event: TailEvent) { record([event]) }
-
-    func record(_ events: [TailEvent]) {
+    func record(_ batch: Batch) {
         let listeners = state.withLock { s -> [WebSocketOutbound] in
-            s.recent.append(contentsOf: events.suffix(Self.history))
-            if s.recent.count > Self.history { s.recent.removeFirst(s.recent.count - Self.history) }
-            return Array(s.listeners.values)
+            s.batches.append(batch)
+            s.count += batch.results.count
+            while let first = s.batches.first, s.count - first.results.count >= Self.history {
+                s.count -= first.results.count
+                s.batches.removeFirst()
+            }
+            return s.listeners.isEmpty ? [] : Array(s.listeners.values)
         }
         guard !listeners.isEmpty else { return }
-        for event in events {
+        for event in batch.events {
             let text = event.message
             for listener in listeners { listener.sendText(text) }
         }
@@ -54,14 +75,14 @@ final class TailHub: Sendable {
         let id = Mutex<UInt64?>(nil)
         return WebSocketSession(
             onOpen: { [self] outbound in
-                let recent = state.withLock { s -> [TailEvent] in
+                let batches = state.withLock { s -> [Batch] in
                     s.nextID += 1
                     s.listeners[s.nextID] = outbound
                     id.withLock { $0 = s.nextID }
-                    return s.recent
+                    return s.batches
                 }
                 listening.add(1, ordering: .relaxed)
-                for event in recent { outbound.sendText(event.message) }
+                for event in batches.flatMap(\.events).suffix(Self.history) { outbound.sendText(event.message) }
             },
             onText: { text, outbound in
                 if (try? JSONValue.parse(text))?["type"]?.stringValue == "ping" { outbound.sendText("{\"type\":\"pong\"}") }
