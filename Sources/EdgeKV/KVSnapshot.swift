@@ -84,23 +84,31 @@ extension KVStore {
     /// Opens a snapshot file read-only and returns the sequence it is consistent at; throws when
     /// the file is not a store snapshot.
     public static func inspectSnapshot(at path: String) throws -> UInt64 {
+        try readSnapshot(at: path, operation: "snapshot") { txn, meta in readUInt64(txn: txn, dbi: meta, key: sequenceKey) ?? 0 }
+    }
+
+    /// Runs `body` in a read transaction of the snapshot file at `path`, with its `__meta` database;
+    /// a 400 when the file is not a store snapshot.
+    static func readSnapshot<R>(at path: String, operation: String,
+                                _ body: (_ txn: OpaquePointer, _ meta: MDB_dbi) throws -> R) throws -> R {
         var envPointer: OpaquePointer?
-        try mdbCheck(mdb_env_create(&envPointer), "snapshot")
-        guard let env = envPointer else { throw KVError.storage("snapshot", code: -1) }
+        try mdbCheck(mdb_env_create(&envPointer), operation)
+        guard let env = envPointer else { throw KVError.storage(operation, code: -1) }
         defer { mdb_env_close(env) }
         mdb_env_set_maxdbs(env, 1024)
         let rc = mdb_env_open(env, path, UInt32(MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK), 0o644)
         guard rc == 0 else {
-            throw KVError(operation: "snapshot", status: 400, message: "\(path) is not a store snapshot (\(MDBCode.describe(rc))).")
+            throw KVError(operation: operation, status: 400, message: "\(path) is not a store snapshot (\(MDBCode.describe(rc))).")
         }
-        var txn: OpaquePointer?
-        try mdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "snapshot")
+        var txnPointer: OpaquePointer?
+        try mdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txnPointer), operation)
+        guard let txn = txnPointer else { throw KVError.storage(operation, code: -1) }
         defer { mdb_txn_abort(txn) }
-        var dbi: MDB_dbi = 0
-        guard mdb_dbi_open(txn, metaName, 0, &dbi) == 0 else {
-            throw KVError(operation: "snapshot", status: 400, message: "\(path) is an LMDB file but not a store snapshot.")
+        var meta: MDB_dbi = 0
+        guard mdb_dbi_open(txn, metaName, 0, &meta) == 0 else {
+            throw KVError(operation: operation, status: 400, message: "\(path) is an LMDB file but not a store snapshot.")
         }
-        return readUInt64(txn: txn!, dbi: dbi, key: sequenceKey) ?? 0
+        return try body(txn, meta)
     }
 
     /// Replaces the store in `directory` with the snapshot at `path`. The store must not be open in

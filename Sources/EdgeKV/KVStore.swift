@@ -15,6 +15,8 @@ public struct KVStoreOptions: Sendable {
     public var changeLogMaxAgeSeconds: Double = 7 * 24 * 3600
     /// How often expired keys are swept (reads hide them at once regardless).
     public var sweepIntervalSeconds: Double = 5
+    /// Origin or replica; see `KVStoreRole`.
+    public var role: KVStoreRole = .asStored
     /// Seconds since the Unix epoch; injected by tests.
     public var clock: @Sendable () -> Double = KVStoreOptions.wallClock
 
@@ -26,6 +28,18 @@ public struct KVStoreOptions: Sendable {
     }
 
     public init() {}
+}
+
+/// Whether a store takes local writes. A replica's role is recorded in the store itself, so every
+/// process that opens it (the CLI beside a running replica) refuses local writes too.
+public enum KVStoreRole: Sendable, Equatable {
+    /// As the store says: one marked as a replica refuses local writes.
+    case asStored
+    /// An origin: local writes are taken; a replica mark left by an earlier run is removed (promotion).
+    case origin
+    /// A replica of the origin at this URL: local puts and deletes are refused, naming it; the expiry
+    /// sweeper is off, since the origin's sweeps arrive through the change feed.
+    case replica(of: String)
 }
 
 /// One LMDB environment holding every namespace of a node, plus the internal databases for expiry,
@@ -50,6 +64,13 @@ public final class KVStore: @unchecked Sendable {
     let committedSequence: Atomic<UInt64>
     let namespaceSequences: [String: NamespaceSequence]
 
+    /// The origin this store replicates, when it is a replica: local writes are refused.
+    public let replicaOf: String?
+    /// Set when opening as `.origin` removed a replica mark: the origin it used to follow.
+    public let promotedFrom: String?
+    /// The origin's sequence that this replica has applied up to; nil until a snapshot is installed.
+    let originSequence: Mutex<UInt64?>
+
     public var clock: @Sendable () -> Double { options.clock }
 
     /// Names of internal databases; namespace databases are `ns:<id>`.
@@ -57,6 +78,8 @@ public final class KVStore: @unchecked Sendable {
     static let changesName = "__changes"
     static let expiryName = "__expiry"
     static let sequenceKey = Array("sequence".utf8)
+    static let replicaOfKey = Array("replica_of".utf8)
+    static let originSequenceKey = Array("origin_sequence".utf8)
     static func namespaceSequenceKey(_ id: String) -> [UInt8] { Array("nsseq:\(id)".utf8) }
 
     /// Opens (creating if needed) the store in `directory` with the given namespace ids.
@@ -92,6 +115,9 @@ public final class KVStore: @unchecked Sendable {
         namespaceDBIs = opened.namespaces
         committedSequence = Atomic(opened.sequence)
         namespaceSequences = opened.namespaceSequences.mapValues { NamespaceSequence($0) }
+        replicaOf = opened.replicaOf
+        promotedFrom = opened.promotedFrom
+        originSequence = Mutex(opened.originSequence)
         readers = ReadTransactionPool(env: env, maxIdle: 64)
         writer = KVWriter(store: self)
         writer.start()
@@ -105,6 +131,9 @@ public final class KVStore: @unchecked Sendable {
         var namespaces: [String: MDB_dbi]
         var sequence: UInt64
         var namespaceSequences: [String: UInt64]
+        var replicaOf: String?
+        var promotedFrom: String?
+        var originSequence: UInt64?
     }
 
     private static func openEnvironment(directory: String, namespaces: [String], options: KVStoreOptions) throws -> OpenedEnvironment {
@@ -146,11 +175,51 @@ public final class KVStore: @unchecked Sendable {
             sequences[id] = readUInt64(txn: writeTxn, dbi: meta, key: namespaceSequenceKey(id)) ?? 0
         }
         let sequence = readUInt64(txn: writeTxn, dbi: meta, key: sequenceKey) ?? 0
+        let role: (replicaOf: String?, promotedFrom: String?, originSequence: UInt64?)
+        do {
+            role = try applyRole(options.role, txn: writeTxn, meta: meta)
+        } catch let error as KVError {
+            mdb_txn_abort(writeTxn)
+            txn = nil
+            mdb_env_close(env)
+            throw error
+        }
         rc = mdb_txn_commit(writeTxn)
         txn = nil
         if rc != 0 { throw fail(rc) }
         return OpenedEnvironment(env: env, meta: meta, changes: changes, expiry: expiry, namespaces: dbis,
-                                 sequence: sequence, namespaceSequences: sequences)
+                                 sequence: sequence, namespaceSequences: sequences, replicaOf: role.replicaOf,
+                                 promotedFrom: role.promotedFrom, originSequence: role.originSequence)
+    }
+
+    /// Reads and updates the replica mark in `__meta` for the role this process opens the store in.
+    /// A replica that changes origin forgets its applied sequence: its data came from elsewhere, so
+    /// it must install a snapshot of the new origin before it follows its feed.
+    private static func applyRole(_ role: KVStoreRole, txn: OpaquePointer, meta: MDB_dbi) throws
+        -> (replicaOf: String?, promotedFrom: String?, originSequence: UInt64?)
+    {
+        let stored = readBytes(txn: txn, dbi: meta, key: replicaOfKey).map { String(decoding: $0, as: UTF8.self) }
+        let applied = readUInt64(txn: txn, dbi: meta, key: originSequenceKey)
+        func remove(_ key: [UInt8]) throws {
+            let rc = MDB_val.with(key) { k in mdb_del(txn, meta, &k, nil) }
+            if rc != MDBCode.notFound { try mdbCheck(rc, "open") }
+        }
+        switch role {
+        case .asStored:
+            return (stored, nil, applied)
+        case .origin:
+            guard let stored else { return (nil, nil, nil) }
+            try remove(replicaOfKey)
+            try remove(originSequenceKey)
+            return (nil, stored, nil)
+        case .replica(let origin):
+            if stored == origin { return (origin, nil, applied) }
+            try remove(originSequenceKey)
+            try MDB_val.with(replicaOfKey) { k in
+                try MDB_val.with(Array(origin.utf8)) { v in try mdbCheck(mdb_put(txn, meta, &k, &v, 0), "open") }
+            }
+            return (origin, nil, nil)
+        }
     }
     deinit { close() }
 
@@ -188,6 +257,13 @@ public final class KVStore: @unchecked Sendable {
         let rc = MDB_val.with(key) { k in mdb_get(txn, dbi, &k, &found) }
         guard rc == 0, found.mv_size == 8 else { return nil }
         return readLE(found.bytes, at: 0, bytes: 8)
+    }
+
+    static func readBytes(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8]) -> [UInt8]? {
+        var found = MDB_val()
+        let rc = MDB_val.with(key) { k in mdb_get(txn, dbi, &k, &found) }
+        guard rc == 0 else { return nil }
+        return Array(found.bytes)
     }
 
     static func writeUInt64(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], value: UInt64) throws {

@@ -7,8 +7,11 @@ enum WriteOperation: Sendable {
     case put(namespace: String, dbi: MDB_dbi, key: [UInt8], record: [UInt8], expiration: Int64)
     case delete(namespace: String, dbi: MDB_dbi, key: [UInt8])
     case sweep
-    /// Mutations already sequenced elsewhere (a replica applying its origin's feed).
+    /// Mutations sequenced by the origin (a replica applying its feed): each gets a local sequence,
+    /// and the origin sequence reached is recorded in the same transaction.
     case apply([KVChange])
+    /// A replica replacing its contents with a verified snapshot of its origin.
+    case install(path: String)
 }
 
 /// The single writer of a store: one thread that drains a queue of mutations into one LMDB write
@@ -64,7 +67,16 @@ final class KVWriter: @unchecked Sendable {
 
     @discardableResult
     func submit(_ operation: WriteOperation) async throws -> UInt64 {
-        try await withCheckedThrowingContinuation { continuation in
+        if let origin = store.replicaOf {
+            switch operation {
+            case .put, .delete:
+                throw KVError(operation: "put", status: 403,
+                              message: "This node is a read-only replica of \(origin); send writes to the origin.")
+            case .sweep, .apply, .install:
+                break
+            }
+        }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<UInt64, any Error>) in
             condition.lock()
             if !running {
                 condition.unlock()
@@ -99,7 +111,8 @@ final class KVWriter: @unchecked Sendable {
                 noticeExternalCommits()
             }
             let now = Date()
-            if now >= nextSweep {
+            // A replica's expirations arrive from the origin's sweeps; reads hide them meanwhile.
+            if now >= nextSweep && store.replicaOf == nil {
                 nextSweep = now.addingTimeInterval(store.options.sweepIntervalSeconds)
                 _ = try? runInTransaction([.sweep])
             }
@@ -140,7 +153,9 @@ final class KVWriter: @unchecked Sendable {
         var state = BatchState(sequence: KVStore.readUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.sequenceKey) ?? 0,
                                now: store.nowSeconds,
                                nowMillis: Int64((store.options.clock() * 1000).rounded(.down)))
+        state.originSequence = KVStore.readUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.originSequenceKey)
         let startSequence = state.sequence
+        let startOrigin = state.originSequence
         var results: [UInt64] = []
         results.reserveCapacity(operations.count)
         for operation in operations {
@@ -154,9 +169,15 @@ final class KVWriter: @unchecked Sendable {
             }
             try trimChangeLog(txn: txn, nowMillis: state.nowMillis)
         }
+        if let origin = state.originSequence, origin != startOrigin {
+            try KVStore.writeUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.originSequenceKey, value: origin)
+        }
         let commitCode = mdb_txn_commit(txn)
         committed = true  // mdb_txn_commit frees the transaction even when it fails: never abort it after
         try mdbCheck(commitCode, "put")
+        if let origin = state.originSequence, origin != startOrigin {
+            store.originSequence.withLock { $0 = origin }
+        }
         if state.sequence != startSequence { publish(state) }
         return results
     }
@@ -166,6 +187,8 @@ final class KVWriter: @unchecked Sendable {
         var now: Int64
         var nowMillis: Int64
         var touched: [String: UInt64] = [:]
+        /// On a replica: the origin sequence applied up to.
+        var originSequence: UInt64?
     }
 
     private func publish(_ state: BatchState) {
@@ -218,7 +241,13 @@ final class KVWriter: @unchecked Sendable {
             try sweep(txn: txn, state: &state)
 
         case .apply(let changes):
-            for change in changes where change.sequence > state.sequence {
+            // A replica that has not installed a snapshot of its origin has nothing to apply onto.
+            guard var origin = state.originSequence else {
+                throw KVError(operation: "apply", status: 409, message: "No snapshot of the origin is installed yet.")
+            }
+            for change in changes where change.sequence > origin {
+                origin = change.sequence
+                // A namespace this node does not serve: the sequence still counts as applied.
                 guard let dbi = store.namespaceDBIs[change.namespace] else { continue }
                 let old = try existingExpiration(txn: txn, dbi: dbi, key: change.key)
                 if let old, old != 0 {
@@ -234,15 +263,57 @@ final class KVWriter: @unchecked Sendable {
                         try putExpiryEntry(txn: txn, expiration: expiration, namespace: change.namespace, key: change.key)
                     }
                 case .delete, .expire:
-                    if old != nil {
-                        try MDB_val.with(change.key) { k in try mdbCheck(mdb_del(txn, dbi, &k, nil), "apply") }
-                    }
+                    guard old != nil else { continue }
+                    try MDB_val.with(change.key) { k in try mdbCheck(mdb_del(txn, dbi, &k, nil), "apply") }
                 }
-                state.sequence = change.sequence - 1
                 try appendChange(change.operation, namespace: change.namespace, key: change.key,
                                  record: change.record, txn: txn, state: &state, timestampMillis: change.timestampMillis)
             }
+            state.originSequence = origin
+
+        case .install(let path):
+            try install(snapshotAt: path, txn: txn, state: &state)
         }
+    }
+
+    /// Empties every namespace (and the expiry index and change log) and copies the snapshot's
+    /// records in, all inside the caller's transaction. One new local sequence marks the whole
+    /// install, so every namespace's cache key moves.
+    private func install(snapshotAt path: String, txn: OpaquePointer, state: inout BatchState) throws {
+        try KVStore.readSnapshot(at: path, operation: "install") { read, snapshotMeta in
+            try copy(snapshot: read, meta: snapshotMeta, into: txn, state: &state)
+        }
+    }
+
+    private func copy(snapshot read: OpaquePointer, meta snapshotMeta: MDB_dbi, into txn: OpaquePointer,
+                      state: inout BatchState) throws {
+        let originSequence = KVStore.readUInt64(txn: read, dbi: snapshotMeta, key: KVStore.sequenceKey) ?? 0
+        try mdbCheck(mdb_drop(txn, store.expiryDBI, 0), "install")
+        try mdbCheck(mdb_drop(txn, store.changesDBI, 0), "install")
+        state.sequence += 1
+        for (namespace, dbi) in store.namespaceDBIs {
+            try mdbCheck(mdb_drop(txn, dbi, 0), "install")
+            state.touched[namespace] = state.sequence
+            var source: MDB_dbi = 0
+            guard mdb_dbi_open(read, "ns:\(namespace)", 0, &source) == 0 else { continue }
+            var cursorPointer: OpaquePointer?
+            try mdbCheck(mdb_cursor_open(read, source, &cursorPointer), "install")
+            guard let cursor = cursorPointer else { continue }
+            defer { mdb_cursor_close(cursor) }
+            var key = MDB_val()
+            var value = MDB_val()
+            var step = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            while step == 0 {
+                // Same key order in both files, so every put appends.
+                try mdbCheck(mdb_put(txn, dbi, &key, &value, UInt32(MDB_APPEND)), "install")
+                if let expiration = StoredRecord.View(value.bytes)?.expiration, expiration != 0 {
+                    try putExpiryEntry(txn: txn, expiration: expiration, namespace: namespace, key: Array(key.bytes))
+                }
+                step = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            }
+            if step != MDBCode.notFound { try mdbCheck(step, "install") }
+        }
+        state.originSequence = originSequence
     }
 
     /// nil when the key is absent; otherwise its stored expiration (0 = never).

@@ -1,0 +1,290 @@
+import EdgeJSON
+import EdgeKV
+import Foundation
+import Testing
+
+/// Every live key of every namespace with its value and metadata: what "the same contents" means.
+private func everything(_ store: KVStore) throws -> [String: [String: String]] {
+    var out: [String: [String: String]] = [:]
+    for id in store.namespaceIDs {
+        let ns = try #require(store.namespace(id))
+        var entries: [String: String] = [:]
+        for key in try listAll(ns) {
+            let found = try #require(try ns.getWithMetadata(key.name, type: .arrayBuffer) as (value: KVValue, metadata: JSONValue?)?)
+            entries[key.name] = "\(found.value.bytes ?? []) exp=\(key.expiration ?? 0) meta=\(found.metadata?.jsonString ?? "-")"
+        }
+        out[id] = entries
+    }
+    return out
+}
+
+/// An origin and a replica on their own directories, with a snapshot of the origin installed.
+private func withPair(
+    clock: TestClock = TestClock(),
+    configureOrigin: (inout KVStoreOptions) -> Void = { _ in },
+    _ body: (_ origin: KVStore, _ replica: KVStore, _ directory: TemporaryDirectory) async throws -> Void
+) async throws {
+    let directory = TemporaryDirectory()
+    defer { directory.remove() }
+    let origin = try KVStore(directory: directory.sub("origin"), namespaces: testNamespaces,
+                             options: testOptions(clock: clock, configure: configureOrigin))
+    defer { origin.close() }
+    let replica = try KVStore(directory: directory.sub("replica"), namespaces: testNamespaces,
+                              options: testOptions(clock: clock) { $0.role = .replica(of: "http://origin.test:8080") })
+    defer { replica.close() }
+    try await body(origin, replica, directory)
+}
+
+/// Follows `origin` until `replica` has applied everything, one page at a time.
+private func catchUp(_ replica: KVStore, from origin: KVStore, pageSize: Int = 1000) async throws {
+    while let applied = replica.appliedOriginSequence, applied < origin.sequence {
+        let page = try origin.changes(after: applied, limit: pageSize)
+        try await replica.apply(page.changes)
+    }
+}
+
+@Suite("Replication at the store level")
+struct ReplicationTests {
+    @Test func changeFeedListsEveryMutationAfterASequenceInOrder() async throws {
+        try await withFlags { flags, store in
+            try await flags.put("a", "1")
+            try await flags.put("b", "2", options: KVPutOptions(metadata: ["m": 1]))
+            try await flags.delete("a")
+            try await flags.delete("never-existed")  // deleting a missing key commits nothing
+            let all = try store.changes(after: 0)
+            #expect(all.latest == 3)
+            #expect(all.changes.map(\.sequence) == [1, 2, 3])
+            #expect(all.changes.map(\.operation) == [.put, .put, .delete])
+            #expect(all.changes.map { String(decoding: $0.key, as: UTF8.self) } == ["a", "b", "a"])
+            #expect(all.changes.allSatisfy { $0.namespace == "FLAGS" })
+            let tail = try store.changes(after: 1, limit: 1)
+            #expect(tail.changes.map(\.sequence) == [2])
+            #expect(tail.latest == 3)
+            #expect(try store.changes(after: 3).changes.isEmpty)
+        }
+    }
+
+    @Test func aSequenceOlderThanTheRetainedLogIs410() async throws {
+        try await withFlags(configure: { $0.changeLogMaxEntries = 10 }) { flags, store in
+            for i in 0..<30 { try await flags.put("k\(i)", "v") }
+            #expect(throws: KVError.self) { try store.changes(after: 5) }
+            do {
+                _ = try store.changes(after: 5)
+            } catch let error as KVError {
+                #expect(error.status == 410)
+                #expect(error.message.contains("older than the retained change log"))
+            }
+            #expect(try store.changes(after: 25).changes.count == 5)
+        }
+    }
+
+    @Test func aSequenceAheadOfTheStoreIs410() async throws {
+        try await withFlags { flags, store in
+            try await flags.put("a", "1")
+            do {
+                _ = try store.changes(after: 9)
+                Issue.record("a sequence from the future was accepted")
+            } catch let error as KVError {
+                #expect(error.status == 410)
+            }
+        }
+    }
+
+    @Test func installedSnapshotThenAppliedFeedGiveTheOriginsExactContents() async throws {
+        let clock = TestClock()
+        try await withPair(clock: clock) { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            let tokens = try #require(origin.namespace("TOKENS"))
+            for i in 0..<200 {
+                try await flags.put("flag-\(i)", "value-\(i)", options: KVPutOptions(metadata: i % 2 == 0 ? ["i": .number(Double(i))] : nil))
+            }
+            try await tokens.put("t", "secret", options: KVPutOptions(expirationTTL: 3600))
+            let snapshot = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            #expect(replica.appliedOriginSequence == nil)
+            let installed = try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            #expect(installed == snapshot.sequence)
+            #expect(replica.appliedOriginSequence == snapshot.sequence)
+            #expect(try everything(replica) == everything(origin))
+
+            // Then the feed: puts, overwrites, deletes, metadata.
+            for i in 0..<50 { try await flags.delete("flag-\(i * 4)") }
+            for i in 0..<30 { try await flags.put("flag-\(i)", "changed", options: KVPutOptions(metadata: ["v": 2])) }
+            try await tokens.put("u", "other")
+            try await catchUp(replica, from: origin, pageSize: 7)
+            #expect(replica.appliedOriginSequence == origin.sequence)
+            #expect(try everything(replica) == everything(origin))
+        }
+    }
+
+    @Test func applyingTheSamePageTwiceChangesNothing() async throws {
+        try await withPair { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            _ = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            try await flags.put("a", "1")
+            try await flags.put("b", "2")
+            try await flags.delete("a")
+            let page = try origin.changes(after: 0)
+            try await replica.apply(page.changes)
+            let sequenceAfterFirst = replica.sequence
+            try await replica.apply(page.changes)
+            try await replica.apply(Array(page.changes.prefix(2)))
+            #expect(replica.sequence == sequenceAfterFirst)
+            #expect(replica.appliedOriginSequence == 3)
+            #expect(try everything(replica) == everything(origin))
+        }
+    }
+
+    @Test func expirySweptAtTheOriginReachesTheReplicaAsADelete() async throws {
+        let clock = TestClock()
+        try await withPair(clock: clock) { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            _ = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            try await flags.put("short", "v", options: KVPutOptions(expirationTTL: 60))
+            try await catchUp(replica, from: origin)
+            #expect(try replica.statistics().keysPerNamespace["FLAGS"] == 1)
+            clock.advance(by: 61)
+            #expect(try replica.namespace("FLAGS")?.get("short") == nil)  // hidden at once by reads
+            try await origin.sweepExpired()
+            let page = try origin.changes(after: replica.appliedOriginSequence ?? 0)
+            #expect(page.changes.map(\.operation) == [.expire])
+            try await replica.apply(page.changes)
+            #expect(try replica.statistics().keysPerNamespace["FLAGS"] == 0)  // and now gone for good
+        }
+    }
+
+    @Test func aReplicaRefusesLocalWritesNamingItsOrigin() async throws {
+        try await withPair { _, replica, _ in
+            let flags = try #require(replica.namespace("FLAGS"))
+            #expect(flags.readOnlyOrigin == "http://origin.test:8080")
+            await #expect(throws: KVError(operation: "put", status: 403,
+                                          message: "This node is a read-only replica of http://origin.test:8080; send writes to the origin.")) {
+                try await flags.put("a", "1")
+            }
+            await #expect(throws: KVError.self) { try await flags.delete("a") }
+        }
+    }
+
+    @Test func anotherProcessOpeningAReplicaStoreAlsoRefusesWrites() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = TestClock()
+        let replica = try KVStore(directory: directory.sub("r"), namespaces: testNamespaces,
+                                  options: testOptions(clock: clock) { $0.role = .replica(of: "http://o:1") })
+        replica.close()
+        // As the CLI opens it: the mark in the store decides.
+        let asStored = try KVStore(directory: directory.sub("r"), namespaces: testNamespaces, options: testOptions(clock: clock))
+        #expect(asStored.replicaOf == "http://o:1")
+        await #expect(throws: KVError.self) { try await asStored.namespace("FLAGS")!.put("a", "1") }
+        asStored.close()
+        // Served as an origin: promoted, the mark is gone, writes work.
+        let promoted = try KVStore(directory: directory.sub("r"), namespaces: testNamespaces,
+                                   options: testOptions(clock: clock) { $0.role = .origin })
+        #expect(promoted.promotedFrom == "http://o:1")
+        #expect(promoted.replicaOf == nil)
+        try await promoted.namespace("FLAGS")!.put("a", "1")
+        promoted.close()
+        let after = try KVStore(directory: directory.sub("r"), namespaces: testNamespaces, options: testOptions(clock: clock))
+        #expect(after.replicaOf == nil)
+        after.close()
+    }
+
+    @Test func applyBeforeAnySnapshotIsRefusedAndAChangedOriginForgetsTheAppliedSequence() async throws {
+        try await withPair { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            try await flags.put("a", "1")
+            await #expect(throws: KVError.self) { try await replica.apply(try origin.changes(after: 0).changes) }
+            _ = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            #expect(replica.appliedOriginSequence == 1)
+            let path = replica.directory
+            replica.close()
+            let same = try KVStore(directory: path, namespaces: testNamespaces,
+                                   options: testOptions(clock: TestClock()) { $0.role = .replica(of: "http://origin.test:8080") })
+            #expect(same.appliedOriginSequence == 1)  // a restart resumes where it was
+            same.close()
+            let moved = try KVStore(directory: path, namespaces: testNamespaces,
+                                    options: testOptions(clock: TestClock()) { $0.role = .replica(of: "http://elsewhere:9") })
+            #expect(moved.appliedOriginSequence == nil)  // another origin: snapshot first
+            moved.close()
+        }
+    }
+
+    @Test func installAndApplyMoveNamespaceSequencesSoCachesRebuild() async throws {
+        try await withPair { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            let replicaFlags = try #require(replica.namespace("FLAGS"))
+            let replicaTokens = try #require(replica.namespace("TOKENS"))
+            try await flags.put("a", "1")
+            _ = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            let before = (replicaFlags.sequence, replicaTokens.sequence)
+            try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            #expect(replicaFlags.sequence != before.0)
+            #expect(replicaTokens.sequence != before.1)
+            let afterInstall = (replicaFlags.sequence, replicaTokens.sequence)
+            try await flags.put("b", "2")
+            try await catchUp(replica, from: origin)
+            #expect(replicaFlags.sequence != afterInstall.0)
+            #expect(replicaTokens.sequence == afterInstall.1)  // untouched namespace: caches stay
+            #expect(try replicaFlags.getText("b") == "2")
+        }
+    }
+
+    @Test func changesOfANamespaceTheReplicaDoesNotServeStillAdvanceItsSequence() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = TestClock()
+        let origin = try KVStore(directory: directory.sub("o"), namespaces: ["FLAGS", "TOKENS", "EXTRA"], options: testOptions(clock: clock))
+        defer { origin.close() }
+        let replica = try KVStore(directory: directory.sub("r"), namespaces: testNamespaces,
+                                  options: testOptions(clock: clock) { $0.role = .replica(of: "http://o") })
+        defer { replica.close() }
+        _ = try origin.writeSnapshot(to: directory.sub("s.mdb"))
+        try await replica.installSnapshot(at: directory.sub("s.mdb"))
+        try await origin.namespace("EXTRA")!.put("x", "1")
+        try await origin.namespace("FLAGS")!.put("y", "2")
+        try await origin.namespace("EXTRA")!.put("z", "3")
+        try await replica.apply(try origin.changes(after: 0).changes)
+        #expect(replica.appliedOriginSequence == 3)
+        #expect(try replica.namespace("FLAGS")?.getText("y") == "2")
+    }
+
+    @Test func reinstallingReplacesEverythingAndRestartsTheLocalLog() async throws {
+        try await withPair { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            try await flags.put("old", "1")
+            _ = try origin.writeSnapshot(to: directory.sub("one.mdb"))
+            try await replica.installSnapshot(at: directory.sub("one.mdb"))
+            try await flags.put("next", "2")
+            try await catchUp(replica, from: origin)
+            try await flags.delete("old")
+            try await flags.put("new", "3")
+            _ = try origin.writeSnapshot(to: directory.sub("two.mdb"))
+            let localBefore = replica.sequence
+            try await replica.installSnapshot(at: directory.sub("two.mdb"))
+            #expect(try everything(replica) == everything(origin))
+            #expect(replica.appliedOriginSequence == origin.sequence)
+            // A follower of this replica that had read its log must re-snapshot.
+            do {
+                _ = try replica.changes(after: localBefore)
+                Issue.record("the local log was not restarted by the install")
+            } catch let error as KVError {
+                #expect(error.status == 410)
+            }
+        }
+    }
+
+    @Test func aFileThatIsNotASnapshotIsRefusedAndTheStoreIsUnchanged() async throws {
+        try await withPair { origin, replica, directory in
+            try await origin.namespace("FLAGS")!.put("a", "1")
+            _ = try origin.writeSnapshot(to: directory.sub("snap.mdb"))
+            try await replica.installSnapshot(at: directory.sub("snap.mdb"))
+            let bogus = directory.sub("bogus.mdb")
+            try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: bogus))
+            await #expect(throws: KVError.self) { try await replica.installSnapshot(at: bogus) }
+            #expect(try replica.namespace("FLAGS")?.getText("a") == "1")
+            #expect(replica.appliedOriginSequence == 1)
+        }
+    }
+}
