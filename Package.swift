@@ -36,8 +36,14 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Origin → replica: the /__edge/ endpoints (a Worker) and the replica follower.
+        .target(name: "EdgeReplication", dependencies: [
+            "EdgeKV", "EdgeWorker", "EdgeJSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "edgeworker", dependencies: [
-            "EdgeKV", "EdgeWorker", "EdgeServer", "FlagsWorker",
+            "EdgeKV", "EdgeWorker", "EdgeServer", "EdgeReplication", "FlagsWorker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -58,6 +64,7 @@ let package = Package(
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
         .testTarget(name: "FlagsWorkerTests", dependencies: ["FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine"]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
+        .testTarget(name: "EdgeReplicationTests", dependencies: ["EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON"]),
         .testTarget(name: "EdgeServerTests", dependencies: [
             "EdgeServer", "EdgeWorker", "EdgeJSON",
             .product(name: "NIOPosix", package: "swift-nio"),

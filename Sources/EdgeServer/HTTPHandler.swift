@@ -250,12 +250,13 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let pump = Task {
                 for await chunk in stream where !chunk.isEmpty {
                     guard channel.isActive else { break }
-                    let written = loop.submit {
+                    // Wait for each chunk to reach the socket before pulling the next: a slow
+                    // client holds back the producer instead of growing the outbound buffer.
+                    let written = loop.flatSubmit {
                         bound.value.context.writeAndFlush(
-                            bound.value.handler.wrapOutboundOut(ResponseEncoder.chunk(chunk, allocator: allocator)),
-                            promise: nil)
+                            bound.value.handler.wrapOutboundOut(ResponseEncoder.chunk(chunk, allocator: allocator)))
                     }
-                    _ = try? await written.get()
+                    do { try await written.get() } catch { break }
                 }
                 loop.execute {
                     guard channel.isActive else { return }

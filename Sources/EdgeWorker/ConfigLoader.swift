@@ -85,9 +85,11 @@ public enum ConfigLoader {
 
         try reader.applyServer(root, to: &config.server, warnings: &config.warnings)
         try reader.applyStorage(root, to: &config.storage, warnings: &config.warnings)
+        try reader.applyReplication(root, to: &config.replication, warnings: &config.warnings)
         if scope !== root {
             try reader.applyServer(scope, to: &config.server, warnings: &config.warnings)
             try reader.applyStorage(scope, to: &config.storage, warnings: &config.warnings)
+            try reader.applyReplication(scope, to: &config.replication, warnings: &config.warnings)
         }
 
         // Secrets: .dev.vars, then the process environment for declared names and for vars.
@@ -273,6 +275,29 @@ public enum ConfigLoader {
             if let v = try number(t, "sweep_interval_seconds") { storage.sweepIntervalSeconds = v }
             if let v = try int(t, "change_log_max_entries") { storage.changeLogMaxEntries = v }
             if let v = try number(t, "change_log_max_age_seconds") { storage.changeLogMaxAgeSeconds = v }
+        }
+
+        func applyReplication(_ table: TOMLTable, to replication: inout ReplicationSettings, warnings: inout [String]) throws {
+            guard let value = table["replication"] else { return }
+            guard let t = value.table else { throw error("replication", "[replication] must be a table") }
+            let known: Set<String> = ["replica_of", "poll_wait_seconds", "page_size"]
+            for key in t.keys where !known.contains(key) {
+                warnings.append("\(place(of: key)): unknown key \"replication.\(key)\" is ignored")
+            }
+            if let v = try string(t, "replica_of") {
+                guard let url = URL(string: v), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw error("replica_of", "replica_of must be the origin's http(s) URL, such as \"http://10.0.0.1:8080\"")
+                }
+                replication.replicaOf = v
+            }
+            if let v = try number(t, "poll_wait_seconds") {
+                guard (1...30).contains(v) else { throw error("poll_wait_seconds", "poll_wait_seconds must be between 1 and 30") }
+                replication.pollWaitSeconds = v
+            }
+            if let v = try int(t, "page_size") {
+                guard (1...10_000).contains(v) else { throw error("page_size", "page_size must be between 1 and 10000") }
+                replication.pageSize = v
+            }
         }
     }
 }

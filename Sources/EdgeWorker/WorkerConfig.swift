@@ -49,6 +49,18 @@ public struct StorageSettings: Sendable, Equatable {
     public init() {}
 }
 
+/// `[replication]`: whether this node follows an origin, and how.
+public struct ReplicationSettings: Sendable, Equatable {
+    /// The origin's base URL; set, this node is a read-only replica (`serve --replica-of` wins).
+    public var replicaOf: String?
+    /// How long one long poll of the origin's change feed may wait.
+    public var pollWaitSeconds = 25.0
+    /// Changes asked for per poll.
+    public var pageSize = 1000
+
+    public init() {}
+}
+
 /// `wrangler-like.toml`, resolved for one environment: the same schema as `wrangler.toml` where
 /// the concept exists, plus `[server]` and `[storage]` for what wrangler has no word for.
 public struct WorkerConfig: Sendable {
@@ -65,6 +77,7 @@ public struct WorkerConfig: Sendable {
     public var crons: [String] = []
     public var server = ServerSettings()
     public var storage = StorageSettings()
+    public var replication = ReplicationSettings()
     /// The `[env.NAME]` section applied, if any.
     public var environment: String?
     /// Whether `preview_id`s were used (`--preview`, as in wrangler).

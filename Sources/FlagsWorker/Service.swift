@@ -33,6 +33,11 @@ final class Service: Sendable {
     /// Creates the `default` project on an empty store and installs the bootstrap token; idempotent.
     func prepare(now: Double) async throws(APIError) {
         if prepared.load(ordering: .acquiring) { return }
+        // A replica receives the seeded project and the bootstrap token from its origin.
+        if flags.kv.readOnlyOrigin != nil {
+            prepared.store(true, ordering: .releasing)
+            return
+        }
         try await writes.run { () async throws(APIError) -> Void in
             if try flags.get(KeyLayout.project(Project.defaultID)) == nil {
                 try await flags.put(KeyLayout.project(Project.defaultID), Project.defaultRecord(now: now))

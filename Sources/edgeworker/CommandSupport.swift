@@ -23,9 +23,11 @@ extension StoreOptions {
         return config
     }
 
-    /// Opens the store with every namespace the config declares.
-    func openStore(_ config: WorkerConfig) throws -> KVStore {
+    /// Opens the store with every namespace the config declares. Commands other than `serve` take
+    /// the store as it is: one marked as a replica refuses their writes.
+    func openStore(_ config: WorkerConfig, role: KVStoreRole = .asStored) throws -> KVStore {
         var options = KVStoreOptions()
+        options.role = role
         options.mapSizeBytes = config.storage.mapSizeMB << 20
         options.durable = config.storage.durable
         options.sweepIntervalSeconds = config.storage.sweepIntervalSeconds

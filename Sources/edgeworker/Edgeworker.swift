@@ -7,7 +7,7 @@ struct Edgeworker: AsyncParsableCommand {
         commandName: "edgeworker",
         abstract: "A Cloudflare-Workers-style runtime for Swift, with Workers KV on LMDB.",
         version: "0.1.0",
-        subcommands: [Serve.self, KV.self, TokenCommand.self, Snapshot.self],
+        subcommands: [Serve.self, KV.self, TokenCommand.self, Snapshot.self, ReplicaCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import EdgeKV
+import EdgeReplication
 import EdgeServer
 import EdgeWorker
 import Foundation
@@ -20,12 +21,16 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
     @Option(name: .customLong("access-log"), help: "off, info or debug (default: [server] access_log).")
     var accessLog: String?
+    @Option(name: .customLong("replica-of"),
+            help: "Serve as a read-only replica of the origin at URL (default: [replication] replica_of).")
+    var replicaOf: String?
 
     func run() async throws {
         var config = try store.loadConfig()
         if let ip { config.server.ip = ip }
         if let port { config.server.port = port }
         if let accessLog { config.server.accessLog = accessLog }
+        if let replicaOf { config.replication.replicaOf = replicaOf }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -41,16 +46,39 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure("✘ main = \"\(mainName)\" is not a worker this binary has (available: \(known)).")
         }
 
-        let kv = try store.openStore(config)
+        let secret = config.secrets["REPLICATION_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        var client: OriginClient?
+        if let origin = config.replication.replicaOf {
+            guard let secret else {
+                throw CommandFailure("✘ a replica needs the REPLICATION_SECRET secret (the origin's), from the environment or .dev.vars")
+            }
+            do {
+                client = try OriginClient(origin: origin, secret: secret, longestWait: config.replication.pollWaitSeconds)
+            } catch {
+                throw CommandFailure("✘ --replica-of: \(error)")
+            }
+        }
+        let kv = try store.openStore(config, role: client.map { .replica(of: $0.origin) } ?? .origin)
+        if let former = kv.promotedFrom {
+            logger.notice("this store was a replica of \(former); it is served as an origin now (promoted)")
+        }
         let env = store.makeEnv(config, kv)
+        var follower: ReplicaFollower?
+        if let client {
+            var settings = ReplicaFollower.Settings()
+            settings.waitSeconds = config.replication.pollWaitSeconds
+            settings.pageSize = config.replication.pageSize
+            follower = ReplicaFollower(store: kv, client: client, settings: settings, logger: logger)
+        }
+        let mounted = ReplicationMount(ReplicationWorker(store: kv, secret: secret, follower: follower), application: worker)
         do {
-            try await worker.prepare(env: env)
+            try await mounted.prepare(env: env)
         } catch {
             kv.close()
             throw CommandFailure("✘ \(mainName) could not prepare the store: \(error)")
         }
 
-        let server = EdgeServer(worker: worker, env: env, settings: config.server,
+        let server = EdgeServer(worker: mounted, env: env, settings: config.server,
                                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let boundPort: Int
         do {
@@ -59,13 +87,16 @@ struct Serve: AsyncParsableCommand {
             kv.close()
             throw CommandFailure("✘ cannot listen on \(config.server.ip):\(config.server.port): \(error)")
         }
-        let cron = try CronRunner(crons: config.crons, worker: worker, env: env, background: server.background, logger: logger)
+        let cron = try CronRunner(crons: config.crons, worker: mounted, env: env, background: server.background, logger: logger)
+        follower?.start()
+        let role = kv.replicaOf.map { "replica of \($0)" } ?? "origin"
         // One line on stdout that scripts and tests wait for.
-        AckPrinter.print("edgeworker listening on http://\(config.server.ip):\(boundPort) (worker \(mainName), store \(config.storage.persistTo), sequence \(kv.sequence))")
+        AckPrinter.print("edgeworker listening on http://\(config.server.ip):\(boundPort) (worker \(mainName), \(role), store \(config.storage.persistTo), sequence \(kv.sequence))")
 
         let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
         logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
         cron.stop()
+        await follower?.stop()
         await server.shutdown()
         kv.close()
         logger.notice("stopped")

@@ -10,7 +10,7 @@ struct RecordStore: Sendable {
             guard let value = try kv.getJSON(key) else { return nil }
             return value.objectValue
         } catch let error as KVError {
-            throw Self.storageError(error)
+            throw storageError(error)
         } catch {
             return nil  // a stored value that is not JSON is not a record
         }
@@ -20,7 +20,7 @@ struct RecordStore: Sendable {
         do {
             _ = try await kv.put(key, JSONValue.object(record).serialized(), options: KVPutOptions(expirationTTL: ttl))
         } catch let error as KVError {
-            throw Self.storageError(error)
+            throw storageError(error)
         } catch {
             throw APIError.internalError
         }
@@ -30,7 +30,7 @@ struct RecordStore: Sendable {
         do {
             try await kv.delete(key)
         } catch let error as KVError {
-            throw Self.storageError(error)
+            throw storageError(error)
         } catch {
             throw APIError.internalError
         }
@@ -47,7 +47,7 @@ struct RecordStore: Sendable {
                 cursor = page.listComplete ? nil : page.cursor
             } while cursor != nil
         } catch let error as KVError {
-            throw Self.storageError(error)
+            throw storageError(error)
         } catch {
             throw APIError.internalError
         }
@@ -63,10 +63,14 @@ struct RecordStore: Sendable {
         return out
     }
 
-    static func storageError(_ error: KVError) -> APIError {
+    func storageError(_ error: KVError) -> APIError {
         switch error.status {
         case 507: return APIError(status: 507, code: "INTERNAL_ERROR", message: "Storage is full")
         case 503: return APIError(status: 503, code: "INTERNAL_ERROR", message: "Service is shutting down")
+        case 403 where kv.readOnlyOrigin != nil:
+            // A write that reached a read-only replica: say where writes go.
+            return APIError(status: 403, code: "READ_ONLY_REPLICA", message: error.message,
+                            details: .object(["origin": .string(kv.readOnlyOrigin ?? "")]))
         case 400..<500: return .validation(error.message)
         default: return .internalError
         }
