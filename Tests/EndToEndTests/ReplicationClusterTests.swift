@@ -1,0 +1,255 @@
+import EdgeJSON
+import EdgeKV
+import Foundation
+import Testing
+
+/// An origin, its replicas and an admin token, started for one test and always stopped.
+private final class Cluster: @unchecked Sendable {
+    let root = NSTemporaryDirectory() + "edgeworker-cluster-\(UUID().uuidString)"
+    let origin: EdgeNode
+    var replicas: [EdgeNode] = []
+    let admin: String
+
+    init(replicas count: Int, originConfig: String = "", replicaConfig: String = "", startReplicas: Bool = true) throws {
+        origin = try EdgeNode(name: "origin", root: root, extraConfig: originConfig)
+        try origin.start()
+        let created = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                               in: origin.directory)
+        guard created.status == 0 else { throw EdgeworkerBinary.Failure(description: created.err) }
+        admin = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        for i in 0..<count {
+            let replica = try EdgeNode(name: "replica\(i + 1)", root: root, replicaOf: origin.url, extraConfig: replicaConfig)
+            replicas.append(replica)
+            if startReplicas { try replica.start() }
+        }
+    }
+
+    func stopAll() {
+        for node in replicas + [origin] { node.stop() }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    var auth: [String: String] { ["Authorization": "Bearer \(admin)"] }
+
+    @discardableResult
+    func createFlag(_ key: String, on node: EdgeNode? = nil, value: String = "true") async throws -> Int {
+        try await HTTP.send("POST", (node ?? origin).url + "/api/v1/flags", headers: auth,
+                            body: #"{"key":"\#(key)","enabled":true,"value":\#(value)}"#).0
+    }
+
+    func evaluate(_ key: String, on node: EdgeNode) async throws -> (Int, JSONValue) {
+        let (code, body) = try await HTTP.send("GET", node.url + "/api/v1/flags/\(key)", headers: auth)
+        return (code, (try? JSONValue.parse(body)) ?? .null)
+    }
+
+    /// True once every replica reports the origin's current sequence as applied.
+    func converged(timeout: Double = 15) async -> Bool {
+        await eventually(timeout: timeout) {
+            let target = try await origin.status()["sequence"]?.doubleValue ?? -1
+            for replica in replicas {
+                let status = try await replica.status()
+                guard status["applied_sequence"]?.doubleValue == target, status["state"] == "following" else { return false }
+            }
+            return true
+        }
+    }
+
+    /// The full contents of every store, read from the files.
+    func listings() throws -> [[String: [String: String]]] {
+        try ([origin] + replicas).map { node in
+            let store = try node.openStore()
+            defer { store.close() }
+            return try fullListing(of: store)
+        }
+    }
+
+    /// Creates `count` flags at the origin, `concurrency` requests at a time; returns the failures.
+    func createFlags(_ count: Int, prefix: String, concurrency: Int = 8) async -> Int {
+        await withTaskGroup(of: Int.self) { group in
+            var next = 0
+            var failures = 0
+            func add() {
+                let key = "\(prefix)-\(next)"
+                next += 1
+                group.addTask { (try? await self.createFlag(key)) == 201 ? 0 : 1 }
+            }
+            for _ in 0..<min(concurrency, count) { add() }
+            for await failed in group {
+                failures += failed
+                if next < count { add() }
+            }
+            return failures
+        }
+    }
+}
+
+@Suite("Multi-node replication (real processes on loopback)", .serialized)
+struct ReplicationClusterTests {
+    @Test func writesAtTheOriginReachBothReplicasWithP99LagUnderOneSecond() async throws {
+        let cluster = try Cluster(replicas: 2)
+        defer { cluster.stopAll() }
+        #expect(await cluster.converged())
+
+        let failures = await cluster.createFlags(1000, prefix: "lag")
+        #expect(failures == 0)
+        // The last write, seen from outside: visible on both replicas within a second.
+        let started = Date()
+        for replica in cluster.replicas {
+            #expect(await eventually(timeout: 1) { try await cluster.evaluate("lag-999", on: replica).0 == 200 })
+        }
+        #expect(Date().timeIntervalSince(started) <= 1)
+        #expect(await cluster.converged())
+        for replica in cluster.replicas {
+            let status = try await replica.status()
+            let delays = try #require(status["apply_delay_ms"])
+            // Each flag is two changes (the flag and its audit entry): the window is all ours.
+            #expect((delays["samples"]?.doubleValue ?? 0) >= 1000)
+            #expect((delays["p99"]?.doubleValue ?? .infinity) <= 1000, "\(replica.name): \(delays.jsonString)")
+            #expect(status["lag_sequences"]?.doubleValue == 0)
+        }
+        let listings = try cluster.listings()
+        #expect(listings[1] == listings[0])
+        #expect(listings[2] == listings[0])
+        #expect(listings[0]["flags"]?.keys.filter { $0.hasPrefix("flag:default:lag-") }.count == 1000)
+    }
+
+    @Test func deletesAndExpiriesPropagate() async throws {
+        let cluster = try Cluster(replicas: 2)
+        defer { cluster.stopAll() }
+        try await cluster.createFlag("doomed")
+        #expect(await cluster.converged())
+        for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 200) }
+        let (deleted, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/flags/doomed", headers: cluster.auth)
+        #expect(deleted == 200)
+        #expect(await cluster.converged())
+        for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 404) }
+
+        // An expiring key, written into the origin's store as another process would (the clock of
+        // that writer is set back so that 5 s from now is 65 s from "its" now: KV wants ≥ 60 s).
+        func rawCount(_ node: EdgeNode) async throws -> Double { try await node.status()["keys"]?["flags"]?.doubleValue ?? -1 }
+        let before = try await rawCount(cluster.origin)
+        let sequenceBefore = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
+        var options = KVStoreOptions()
+        options.mapSizeBytes = 512 << 20
+        options.sweepIntervalSeconds = 3600
+        options.clock = { Date().timeIntervalSince1970 - 60 }
+        let writer = try KVStore(directory: cluster.origin.storePath, namespaces: ["flags", "tokens"], options: options)
+        let expiration = Int64(Date().timeIntervalSince1970) + 5
+        try await writer.namespace("flags")!.put("short-lived", "v", options: KVPutOptions(expiration: expiration))
+        writer.close()
+        // The origin notices another process's commit within 250 ms; then the replicas get it.
+        let withKey = before + 1
+        #expect(await eventually { try await cluster.origin.status()["sequence"]?.doubleValue ?? 0 > sequenceBefore })
+        #expect(await cluster.converged())
+        for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey) }
+        // The origin sweeps it (every second here) and the expiry travels as a change.
+        #expect(await eventually(timeout: 15) { try await rawCount(cluster.origin) == withKey - 1 })
+        #expect(await cluster.converged())
+        for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey - 1) }
+        let listings = try cluster.listings()
+        #expect(listings[1] == listings[0] && listings[2] == listings[0])
+    }
+
+    @Test func aReplicaKilledDuringCatchUpRestartsAndConvergesExactly() async throws {
+        // Small pages so that catching up on thousands of changes takes many round trips.
+        let cluster = try Cluster(replicas: 1, replicaConfig: "[replication]\npage_size = 25")
+        defer { cluster.stopAll() }
+        let replica = cluster.replicas[0]
+        #expect(await cluster.converged())
+        replica.stop()
+        #expect(await cluster.createFlags(1500, prefix: "catch-up") == 0)
+        let target = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
+
+        try replica.start()
+        // Kill it once it is part-way through the feed.
+        let midway = await eventually(timeout: 20) {
+            let applied = try await replica.status()["applied_sequence"]?.doubleValue ?? 0
+            return applied > target - 2500 && applied < target - 200
+        }
+        #expect(midway, "never saw the replica part-way through its catch-up")
+        replica.kill()
+        try replica.start()
+        #expect(await cluster.converged(timeout: 30))
+        let listings = try cluster.listings()
+        #expect(listings[1] == listings[0])
+        let status = try await replica.status()
+        #expect(status["snapshots_installed"]?.doubleValue == 0)  // resumed from the feed, no snapshot
+    }
+
+    @Test func aReplicaWhoseSequenceFellOutOfRetentionResnapshotsByItself() async throws {
+        let cluster = try Cluster(replicas: 1, originConfig: "change_log_max_entries = 50")
+        defer { cluster.stopAll() }
+        let replica = cluster.replicas[0]
+        #expect(await cluster.converged())
+        replica.stop()
+        #expect(await cluster.createFlags(100, prefix: "retained") == 0)  // 200 changes > 50 kept
+        try replica.start()
+        #expect(await cluster.converged())
+        let status = try await replica.status()
+        #expect(status["snapshots_installed"]?.doubleValue == 1)
+        #expect(replica.log().contains("outside the origin's retained log"))
+        let listings = try cluster.listings()
+        #expect(listings[1] == listings[0])
+    }
+
+    @Test func anOriginRestartMakesReplicasLoseOrDuplicateNothing() async throws {
+        let cluster = try Cluster(replicas: 2)
+        defer { cluster.stopAll() }
+        #expect(await cluster.createFlags(50, prefix: "before") == 0)
+        #expect(await cluster.converged())
+        cluster.origin.stop()
+        try await Task.sleep(nanoseconds: 300_000_000)
+        try cluster.origin.start()
+        #expect(await cluster.createFlags(50, prefix: "after") == 0)
+        #expect(await cluster.converged(timeout: 20))
+        let listings = try cluster.listings()
+        #expect(listings[1] == listings[0])
+        #expect(listings[2] == listings[0])
+        for replica in cluster.replicas {
+            let status = try await replica.status()
+            #expect(status["snapshots_installed"]?.doubleValue == 1)  // only the first one
+            // Every change applied once: 2 per flag, the token, the seeded project.
+            #expect(status["applied_sequence"] == (try await cluster.origin.status())["sequence"])
+        }
+    }
+
+    @Test func aReplicaStartedWhileTheOriginIsDownServesItsLastDataAndCatchesUp() async throws {
+        let cluster = try Cluster(replicas: 1)
+        defer { cluster.stopAll() }
+        let replica = cluster.replicas[0]
+        try await cluster.createFlag("kept")
+        #expect(await cluster.converged())
+        replica.stop()
+        cluster.origin.stop()
+
+        try replica.start()
+        #expect(try await cluster.evaluate("kept", on: replica).0 == 200)
+        #expect(await eventually(timeout: 5) { try await replica.status()["state"] == "disconnected" })
+        let status = try await replica.status()
+        #expect(status["last_error"]?.stringValue?.contains("unreachable") == true)
+        #expect((status["lag_seconds"]?.doubleValue ?? 0) > 0)
+        let write = try await cluster.createFlag("refused", on: replica)
+        #expect(write == 403)
+
+        try cluster.origin.start()
+        try await cluster.createFlag("while-away")
+        #expect(await eventually(timeout: 15) { try await cluster.evaluate("while-away", on: replica).0 == 200 })
+        #expect(await cluster.converged())
+    }
+
+    @Test func aWrongReplicationSecretIs401AndTheReplicaSaysSo() async throws {
+        let cluster = try Cluster(replicas: 0)
+        defer { cluster.stopAll() }
+        let (code, body) = try await HTTP.send("GET", cluster.origin.url + "/__edge/changes?since=0",
+                                               headers: ["Authorization": "Bearer not-the-secret"])
+        #expect(code == 401)
+        #expect(try JSONValue.parse(body)["code"] == "UNAUTHORIZED")
+        let intruder = try EdgeNode(name: "intruder", root: cluster.root, replicaOf: cluster.origin.url, secret: "wrong")
+        defer { intruder.stop() }
+        try intruder.start()
+        #expect(await eventually(timeout: 5) { try await intruder.status()["state"] == "unauthorized" })
+        // It has no data, so it serves none.
+        #expect(try await HTTP.send("GET", intruder.url + "/health").0 == 503)
+        #expect(intruder.log().contains("refused REPLICATION_SECRET"))
+    }
+}

@@ -1,0 +1,151 @@
+import EdgeJSON
+import Foundation
+import Testing
+
+/// nginx with the committed PoP config (scripts/nginx), started on loopback for one test.
+private final class PoPProxy: @unchecked Sendable {
+    let directory: String
+    let port = freePort()
+    private var process: Process?
+
+    static var nginx: String? {
+        ["/usr/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    init(root: String, origin: EdgeNode, replicas: [EdgeNode], pop: String) throws {
+        directory = root + "/nginx"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let render = Process()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        render.executableURL = URL(fileURLWithPath: repository.appendingPathComponent("scripts/nginx/render").path)
+        render.arguments = [directory + "/nginx.conf", "--listen", "127.0.0.1:\(port)", "--origin", "127.0.0.1:\(origin.port)",
+                            "--pop", pop] + replicas.flatMap { ["--replica", "127.0.0.1:\($0.port)"] }
+        try render.run()
+        render.waitUntilExit()
+        guard render.terminationStatus == 0 else { throw EdgeworkerBinary.Failure(description: "render failed") }
+    }
+
+    func start() throws {
+        guard let nginx = Self.nginx else { throw EdgeworkerBinary.Failure(description: "nginx is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: nginx)
+        process.arguments = ["-c", directory + "/nginx.conf", "-g", "daemon off;"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/health"])) == "200" { return }
+            usleep(50_000)
+        }
+        throw EdgeworkerBinary.Failure(description: "nginx did not start: \((try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? "")")
+    }
+
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// Access-log lines of a node for one route (the runner writes one JSON object per request).
+private func accessLog(of node: EdgeNode, target: String) -> [JSONValue] {
+    node.log().split(separator: "\n").compactMap { line -> JSONValue? in
+        guard line.hasPrefix("{"), let entry = try? JSONValue.parse(String(line)), entry["target"]?.stringValue == target else {
+            return nil
+        }
+        return entry
+    }
+}
+
+@Suite("Through the PoP's nginx (scripts/nginx)", .serialized)
+struct ReverseProxyTests {
+    @Test func readsReachAReplicaWritesReachTheOriginAndTheClientIPIsNginxs() async throws {
+        guard PoPProxy.nginx != nil else {
+            Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
+            return
+        }
+        let root = NSTemporaryDirectory() + "edgeworker-pop-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let origin = try EdgeNode(name: "origin", root: root, accessLog: "info")
+        try origin.start()
+        defer { origin.stop() }
+        let token = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                             in: origin.directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let replicas = try (1...2).map { try EdgeNode(name: "replica\($0)", root: root, replicaOf: origin.url, accessLog: "info") }
+        for replica in replicas { try replica.start() }
+        defer { for replica in replicas { replica.stop() } }
+        let proxy = try PoPProxy(root: root, origin: origin, replicas: replicas, pop: "test-pop")
+        try proxy.start()
+        defer { proxy.stop() }
+        let pop = "http://127.0.0.1:\(proxy.port)"
+        // The client sits on another loopback address than nginx, so the two can be told apart,
+        // and it tries to pass itself off as someone else.
+        func viaPoP(_ arguments: [String]) throws -> (Int, JSONValue) {
+            let output = try curl(["--interface", "127.0.0.2", "-H", "Authorization: Bearer \(token)",
+                                   "-H", "X-Forwarded-For: 203.0.113.66", "-w", "\n%{http_code}"] + arguments)
+            let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, (try? JSONValue.parse(lines.dropLast().joined(separator: "\n"))) ?? .null)
+        }
+
+        // A write through the PoP reaches the origin (a replica would answer 403).
+        let created = try viaPoP(["-X", "POST", pop + "/api/v1/flags", "-H", "Content-Type: application/json",
+                                  "--data", #"{"key":"via-pop","enabled":true,"value":"edge"}"#])
+        #expect(created.0 == 201, "\(created.1)")
+        // (Access logs are flushed every 100 ms.)
+        #expect(await eventually(timeout: 3) {
+            accessLog(of: origin, target: "/api/v1/flags").contains { $0["method"] == "POST" && $0["status"]?.doubleValue == 201 }
+        })
+        #expect(await eventually { try await replicas[0].status()["applied_sequence"] == (try await origin.status())["sequence"] })
+        #expect(await eventually { try await replicas[1].status()["applied_sequence"] == (try await origin.status())["sequence"] })
+
+        // Evaluations through the PoP are answered by the replicas, never the origin.
+        for _ in 0..<6 {
+            let evaluated = try viaPoP(["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{"user_id":"u1"}}"#])
+            #expect(evaluated.0 == 200)
+            #expect(evaluated.1["flags"]?["via-pop"] == "edge")
+        }
+        let single = try viaPoP([pop + "/api/v1/flags/via-pop"])
+        #expect(single.0 == 200 && single.1["value"] == "edge")
+        #expect(await eventually(timeout: 3) { replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }.count == 6 })
+        let served = replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }
+        #expect(accessLog(of: origin, target: "/api/v1/evaluate").isEmpty)
+        // What the worker saw as the client: the address nginx forwarded, not nginx, not the spoof.
+        #expect(!served.isEmpty && served.allSatisfy { $0["client"] == "127.0.0.2" }, "\(served.map(\.jsonString))")
+
+        // Replication stays between nodes.
+        #expect(try viaPoP([pop + "/__edge/status"]).0 == 404)
+    }
+
+    @Test func readsGoOnWhenTheOriginIsDownAndFallBackToItWhenNoReplicaIsUp() async throws {
+        guard PoPProxy.nginx != nil else {
+            Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
+            return
+        }
+        let root = NSTemporaryDirectory() + "edgeworker-pop-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let origin = try EdgeNode(name: "origin", root: root)
+        try origin.start()
+        defer { origin.stop() }
+        let token = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                             in: origin.directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let replica = try EdgeNode(name: "replica", root: root, replicaOf: origin.url)
+        try replica.start()
+        defer { replica.stop() }
+        let proxy = try PoPProxy(root: root, origin: origin, replicas: [replica], pop: "p")
+        try proxy.start()
+        defer { proxy.stop() }
+        let auth = ["-H", "Authorization: Bearer \(token)", "-o", "/dev/null", "-w", "%{http_code}"]
+        let pop = "http://127.0.0.1:\(proxy.port)"
+        #expect(await eventually { try await replica.status()["state"] == "following" })
+
+        origin.stop()
+        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/flags", "--data", #"{"key":"x","enabled":true}"#]) == "502")
+
+        try origin.start()
+        replica.stop()
+        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+    }
+}
