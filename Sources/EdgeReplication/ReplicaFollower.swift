@@ -32,6 +32,7 @@ public final class ReplicaFollower: Sendable {
         var originLatest: UInt64?
         var lastContact: Double?
         var lastInSync: Double?
+        var startedAt: Double = 0
         var lastError: String?
         var snapshotsInstalled = 0
         var changesApplied = 0
@@ -57,6 +58,8 @@ public final class ReplicaFollower: Sendable {
         self.logger = logger
         self.clock = clock
         spool = SnapshotSpool(store: store, name: "incoming")
+        let now = clock()
+        state.withLock { $0.startedAt = now }
     }
 
     /// True once a snapshot of the origin is installed: from then on the replica has data to serve,
@@ -161,6 +164,10 @@ public final class ReplicaFollower: Sendable {
             let unauthorized = (error as? OriginError) == .unauthorized
             let phase: Phase = unauthorized ? .unauthorized : .disconnected
             let changed = s.phase != phase || s.lastError != message
+            // In step until this moment: the lag of a replica cut off counts from here.
+            if s.phase == .following && (s.originLatest ?? 0) <= (store.appliedOriginSequence ?? 0) {
+                s.lastInSync = clock()
+            }
             s.phase = phase
             s.lastError = message
             return (changed, unauthorized)
@@ -192,8 +199,9 @@ public final class ReplicaFollower: Sendable {
             let inSync = s.phase == .following && (s.originLatest ?? 0) <= (applied ?? 0)
             if inSync {
                 out["lag_seconds"] = .number(0)
-            } else if let since = s.lastInSync ?? s.lastContact {
-                out["lag_seconds"] = .number(max(0, now - since))
+            } else {
+                // Not known to be in sync since then: at least this far behind, possibly more.
+                out["lag_seconds"] = .number(max(0, now - (s.lastInSync ?? s.startedAt)))
             }
             if let contact = s.lastContact { out["last_contact_seconds_ago"] = .number(max(0, now - contact)) }
             if let error = s.lastError { out["last_error"] = .string(error) }
