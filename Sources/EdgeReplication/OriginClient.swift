@@ -95,7 +95,10 @@ public final class OriginClient: @unchecked Sendable {
         async throws(OriginError) -> DownloadedSnapshot
     {
         let receiver = SnapshotReceiver(path: path, progress: progress)
-        let session = URLSession(configuration: configuration, delegate: receiver, delegateQueue: nil)
+        // The origin writes the whole copy before the first byte (the checksum leads the body).
+        let patient = configuration.copy() as! URLSessionConfiguration
+        patient.timeoutIntervalForRequest = 900
+        let session = URLSession(configuration: patient, delegate: receiver, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
         let outcome = await withTaskCancellationHandler {
             await receiver.run(session.dataTask(with: makeRequest("/__edge/snapshot")))

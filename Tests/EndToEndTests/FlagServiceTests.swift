@@ -87,7 +87,7 @@ struct FlagServiceTests {
     }
 
     @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() throws {
-        guard (try? EdgeworkerBinary.runTool("python3", ["-c", "import websockets"]).status) == 0 else {
+        guard WebSocketProbe.available else {
             Issue.record("Python's websockets package is missing (scripts/test installs it)")
             return
         }
@@ -99,38 +99,13 @@ struct FlagServiceTests {
         defer { server.terminate(); server.waitUntilExit() }
         let base = "http://127.0.0.1:\(port)"
         #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"banner","enabled":true,"value":"v1"}"#).status == 201)
-        // The client subscribes, prints the snapshot, signals readiness, then waits for a diff.
-        let script = """
-        import asyncio, json, sys, time, websockets
-        async def main():
-            async with websockets.connect("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)") as ws:
-                await ws.send(json.dumps({"type": "subscribe", "context": {"user_id": "u1"}}))
-                print(await asyncio.wait_for(ws.recv(), 5), flush=True)
-                open("\(dir)/ready", "w").close()
-                while not __import__("os").path.exists("\(dir)/changed"):
-                    await asyncio.sleep(0.01)
-                started = time.monotonic()
-                print(await asyncio.wait_for(ws.recv(), 5), flush=True)
-                print(time.monotonic() - started, flush=True)
-        asyncio.run(main())
-        """
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        client.arguments = ["python3", "-c", script]
-        let out = Pipe()
-        client.standardOutput = out
-        try client.run()
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: dir + "/ready") && Date() < deadline { usleep(10_000) }
+        let probe = try WebSocketProbe.subscribe("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)",
+                                                 context: #"{"user_id": "u1"}"#, directory: dir)
         #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":"v2"}"#).status == 200)
-        FileManager.default.createFile(atPath: dir + "/changed", contents: nil)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        client.waitUntilExit()
-        let lines = text.split(separator: "\n").map(String.init)
-        try #require(lines.count == 3, "client printed: \(text)")
-        #expect(try JSONValue.parse(lines[0]) == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
-        #expect(try JSONValue.parse(lines[1]) == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
-        #expect((Double(lines[2]) ?? 99) < 1)
+        let heard = try probe.collect().get()
+        #expect(heard.snapshot == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
+        #expect(heard.next == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
+        #expect(heard.seconds < 1)
     }
 }
 

@@ -237,6 +237,43 @@ struct ReplicationClusterTests {
         #expect(await cluster.converged())
     }
 
+    @Test func cachesAndStreamsOnAReplicaFollowTheOrigin() async throws {
+        guard WebSocketProbe.available else {
+            Issue.record("Python's websockets package is missing (scripts/test installs it)")
+            return
+        }
+        let cluster = try Cluster(replicas: 1)
+        defer { cluster.stopAll() }
+        let replica = cluster.replicas[0]
+        try await cluster.createFlag("banner", value: #""v1""#)
+        let (_, minted) = try await HTTP.send("POST", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth,
+                                              body: #"{"name":"sdk","project_id":"default","permissions":["read:flags"]}"#)
+        let sdk = try #require(try JSONValue.parse(minted)["token"]?.stringValue)
+        let listed = try JSONValue.parse(try await HTTP.send("GET", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth).1)
+        let hash = try #require(listed["tokens"]?.arrayValue?.first { $0["name"] == "sdk" }?["hash"]?.stringValue)
+        #expect(await cluster.converged())
+        let sdkAuth = ["Authorization": "Bearer \(sdk)"]
+        #expect(try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 200)
+
+        // A subscriber on the replica hears of a change made at the origin.
+        let probe = try WebSocketProbe.subscribe("ws://127.0.0.1:\(replica.port)/stream/flags?token=\(sdk)",
+                                                 context: #"{"user_id": "u1"}"#, directory: cluster.root)
+        let (updated, _) = try await HTTP.send("PUT", cluster.origin.url + "/api/v1/flags/banner", headers: cluster.auth,
+                                               body: #"{"value":"v2"}"#)
+        #expect(updated == 200)
+        let heard = try probe.collect().get()
+        #expect(heard.snapshot["flags"] == ["banner": "v1"])
+        #expect(heard.next["changes"] == [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]])
+        #expect(heard.seconds < 1)
+
+        // A token revoked at the origin stops working at the replica too.
+        let (revoked, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/tokens/\(hash)", headers: cluster.auth)
+        #expect(revoked == 200)
+        #expect(await eventually(timeout: 1) {
+            try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 401
+        })
+    }
+
     @Test func aWrongReplicationSecretIs401AndTheReplicaSaysSo() async throws {
         let cluster = try Cluster(replicas: 0)
         defer { cluster.stopAll() }
