@@ -2,6 +2,7 @@ import Crypto
 import EdgeJSON
 import EdgeKV
 import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -46,6 +47,8 @@ public final class OriginClient: @unchecked Sendable {
     private let secret: String
     private let session: URLSession
     private let configuration: URLSessionConfiguration
+    /// Sessions of downloads in flight, so that `invalidate` reaches them too.
+    private let downloads = Mutex<(sessions: [ObjectIdentifier: URLSession], invalidated: Bool)>(([:], false))
 
     /// - Parameter origin: the origin's base URL (`http://10.0.0.1:8080`).
     public init(origin: String, secret: String, longestWait: Double = 30) throws(OriginError) {
@@ -67,7 +70,13 @@ public final class OriginClient: @unchecked Sendable {
 
     /// Cancels whatever is in flight (a long poll, a download); the client is unusable after.
     public func invalidate() {
+        let inFlight = downloads.withLock { d -> [URLSession] in
+            d.invalidated = true
+            defer { d.sessions.removeAll() }
+            return Array(d.sessions.values)
+        }
         session.invalidateAndCancel()
+        for download in inFlight { download.invalidateAndCancel() }
     }
 
     /// The mutations after `since`, waiting up to `wait` seconds for one when there are none.
@@ -99,12 +108,18 @@ public final class OriginClient: @unchecked Sendable {
         let patient = configuration.copy() as! URLSessionConfiguration
         patient.timeoutIntervalForRequest = 900
         let session = URLSession(configuration: patient, delegate: receiver, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let outcome = await withTaskCancellationHandler {
-            await receiver.run(session.dataTask(with: makeRequest("/__edge/snapshot")))
-        } onCancel: {
-            session.invalidateAndCancel()
+        let id = ObjectIdentifier(session)
+        let admitted = downloads.withLock { d -> Bool in
+            guard !d.invalidated else { return false }
+            d.sessions[id] = session
+            return true
         }
+        guard admitted else { throw .unreachable("the client was stopped") }
+        defer {
+            downloads.withLock { _ = $0.sessions.removeValue(forKey: id) }
+            session.finishTasksAndInvalidate()
+        }
+        let outcome = await receiver.run(session.dataTask(with: makeRequest("/__edge/snapshot")))
         do {
             let received = try outcome.get()
             return try await verify(received, at: path)

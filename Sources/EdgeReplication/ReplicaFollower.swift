@@ -38,6 +38,7 @@ public final class ReplicaFollower: Sendable {
         var changesApplied = 0
         var delays = DelaySamples()
         var task: Task<Void, Never>?
+        var stopping = false
     }
 
     public let origin: String
@@ -73,21 +74,25 @@ public final class ReplicaFollower: Sendable {
         }
     }
 
-    /// Stops following: the poll or download in flight is cancelled.
+    /// Stops following: the poll or download in flight is cut off by invalidating the client's
+    /// sessions, not by cancelling the task — a URLSession call's cancellation handler, run under the
+    /// task's lock, can deadlock with that same call completing (swift-corelibs-foundation).
     public func stop() async {
         let task = state.withLock { s -> Task<Void, Never>? in
+            s.stopping = true
             defer { s.task = nil }
             return s.task
         }
-        task?.cancel()
         client.invalidate()
         await task?.value
         state.withLock { $0.phase = .stopped }
     }
 
+    private var stopping: Bool { state.withLock { $0.stopping } }
+
     private func run() async {
         var backoff = settings.minBackoffSeconds
-        while !Task.isCancelled {
+        while !stopping {
             do {
                 if store.appliedOriginSequence == nil || state.withLock({ $0.needsSnapshot }) {
                     try await installSnapshot()
@@ -95,10 +100,11 @@ public final class ReplicaFollower: Sendable {
                 try await followOnePage()
                 backoff = settings.minBackoffSeconds
             } catch {
-                if Task.isCancelled { break }
+                if stopping { break }
                 noteFailure(error)
-                let jitter = Double.random(in: 0.8...1.2)
-                try? await Task.sleep(nanoseconds: UInt64(backoff * jitter * 1e9))
+                // In short slices, so that a stop is not kept waiting for the whole backoff.
+                let until = clock() + backoff * Double.random(in: 0.8...1.2)
+                while !stopping && clock() < until { try? await Task.sleep(nanoseconds: 50_000_000) }
                 backoff = min(backoff * 2, settings.maxBackoffSeconds)
             }
         }

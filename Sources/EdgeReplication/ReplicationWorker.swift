@@ -115,6 +115,11 @@ public struct ReplicationWorker: Worker {
         ], body: .stream(stream))
     }
 
+    /// Ends every long poll in flight: called when the node begins to shut down.
+    public func releaseWaiters() {
+        commits.releaseAll()
+    }
+
     static func error(_ status: Int, _ code: String, _ message: String) -> Response {
         .json(["error": .string(message), "code": .string(code)], status: status, headers: ["Cache-Control": "no-store"])
     }

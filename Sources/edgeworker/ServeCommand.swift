@@ -70,7 +70,8 @@ struct Serve: AsyncParsableCommand {
             settings.pageSize = config.replication.pageSize
             follower = ReplicaFollower(store: kv, client: client, settings: settings, logger: logger)
         }
-        let mounted = ReplicationMount(ReplicationWorker(store: kv, secret: secret, follower: follower), application: worker)
+        let replication = ReplicationWorker(store: kv, secret: secret, follower: follower)
+        let mounted = ReplicationMount(replication, application: worker)
         do {
             try await mounted.prepare(env: env)
         } catch {
@@ -97,6 +98,7 @@ struct Serve: AsyncParsableCommand {
         logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
         cron.stop()
         await follower?.stop()
+        replication.releaseWaiters()
         await server.shutdown()
         kv.close()
         logger.notice("stopped")

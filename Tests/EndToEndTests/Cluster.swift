@@ -1,12 +1,21 @@
 import EdgeJSON
 import EdgeKV
 import Foundation
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Runs blocking work (waiting for a process or a pipe) on a Dispatch thread, so that it never holds
+/// one of the few threads of Swift's cooperative pool, which every other suite's tests run on.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
 
 /// A free TCP port on loopback (bound, read, released: the caller binds it next).
 func freePort() -> Int {
@@ -35,6 +44,8 @@ final class EdgeNode: @unchecked Sendable {
     let replicaOf: String?
     let secret: String
     private(set) var process: Process?
+    /// The process of the latest start, running or not.
+    private(set) var lastProcess: Process?
 
     var url: String { "http://127.0.0.1:\(port)" }
     var storePath: String { directory + "/store" }
@@ -77,7 +88,7 @@ final class EdgeNode: @unchecked Sendable {
     }
 
     /// Starts the node and waits for its "listening" line.
-    func start() throws {
+    func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
         process.arguments = ["serve"] + (replicaOf.map { ["--replica-of", $0] } ?? [])
@@ -95,32 +106,48 @@ final class EdgeNode: @unchecked Sendable {
         let offset = log().utf8.count  // a restart appends to the same log: look past what is there
         try process.run()
         self.process = process
+        lastProcess = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if String(decoding: log().utf8.dropFirst(offset), as: UTF8.self)
                 .contains("edgeworker listening on http://127.0.0.1:\(port)") { return }
             guard process.isRunning else { break }
-            usleep(20_000)
+            try await Task.sleep(nanoseconds: 20_000_000)
         }
         throw EdgeworkerBinary.Failure(description: "\(name) did not start: \(log())")
     }
 
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// SIGTERM, and wait for a graceful exit.
-    func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+    /// SIGTERM, and wait for a graceful exit; one that takes longer than `grace` seconds is killed
+    /// and recorded as an issue: a node that cannot stop is a bug.
+    func stop(grace: Double = 10) async {
+        guard let process else { return }
         self.process = nil
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(grace)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+        if process.isRunning {
+            Issue.record("\(name) did not stop within \(grace) s of SIGTERM:\n\(log().suffix(2000))")
+            Glibc.kill(process.processIdentifier, SIGKILL)
+        }
+        _ = try? await offPool { process.waitUntilExit() }
     }
 
     /// SIGKILL: no shutdown at all.
-    func kill() {
-        guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    func kill() async {
+        guard let process else { return }
         self.process = nil
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        _ = try? await offPool { process.waitUntilExit() }
+    }
+
+    /// For `defer`, where nothing can be awaited: SIGTERM without waiting (the node exits by itself
+    /// within its shutdown grace; its directory may go before that).
+    func terminate() {
+        guard let process else { return }
+        self.process = nil
+        if process.isRunning { process.terminate() }
     }
 
     /// `GET /__edge/status` with the cluster's secret.
@@ -136,6 +163,39 @@ final class EdgeNode: @unchecked Sendable {
         options.mapSizeBytes = 512 << 20
         options.sweepIntervalSeconds = 3600
         return try KVStore(directory: storePath, namespaces: ["flags", "tokens"], options: options)
+    }
+}
+
+/// The nodes a test starts, stopped (gracefully, or it is an issue) whatever the test does.
+final class NodeSet: @unchecked Sendable {
+    private(set) var nodes: [EdgeNode] = []
+    let root = NSTemporaryDirectory() + "edgeworker-nodes-\(UUID().uuidString)"
+    private var cleanups: [() -> Void] = []
+
+    func node(_ name: String, replicaOf: String? = nil, accessLog: String = "off") throws -> EdgeNode {
+        let node = try EdgeNode(name: name, root: root, replicaOf: replicaOf, accessLog: accessLog)
+        nodes.append(node)
+        return node
+    }
+
+    /// Something else to stop at the end (nginx).
+    func onStop(_ cleanup: @escaping () -> Void) { cleanups.append(cleanup) }
+
+    static func with(_ body: (NodeSet) async throws -> Void) async throws {
+        let set = NodeSet()
+        do {
+            try await body(set)
+        } catch {
+            await set.stopAll()
+            throw error
+        }
+        await set.stopAll()
+    }
+
+    private func stopAll() async {
+        for cleanup in cleanups { cleanup() }
+        for node in nodes.reversed() { await node.stop() }
+        try? FileManager.default.removeItem(atPath: root)
     }
 }
 

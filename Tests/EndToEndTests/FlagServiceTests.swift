@@ -86,7 +86,7 @@ struct FlagServiceTests {
         #expect(revoked.json == ["error": "Unauthorized", "code": "UNAUTHORIZED"])
     }
 
-    @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() throws {
+    @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() async throws {
         guard WebSocketProbe.available else {
             Issue.record("Python's websockets package is missing (scripts/test installs it)")
             return
@@ -99,10 +99,10 @@ struct FlagServiceTests {
         defer { server.terminate(); server.waitUntilExit() }
         let base = "http://127.0.0.1:\(port)"
         #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"banner","enabled":true,"value":"v1"}"#).status == 201)
-        let probe = try WebSocketProbe.subscribe("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)",
+        let probe = try await WebSocketProbe.subscribe("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)",
                                                  context: #"{"user_id": "u1"}"#, directory: dir)
         #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":"v2"}"#).status == 200)
-        let heard = try probe.collect().get()
+        let heard = try await probe.collect().get()
         #expect(heard.snapshot == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
         #expect(heard.next == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
         #expect(heard.seconds < 1)

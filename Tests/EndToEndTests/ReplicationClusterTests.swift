@@ -5,29 +5,60 @@ import Testing
 
 /// An origin, its replicas and an admin token, started for one test and always stopped.
 private final class Cluster: @unchecked Sendable {
-    let root = NSTemporaryDirectory() + "edgeworker-cluster-\(UUID().uuidString)"
+    private(set) var root = ""
     let origin: EdgeNode
     var replicas: [EdgeNode] = []
     let admin: String
 
-    init(replicas count: Int, originConfig: String = "", replicaConfig: String = "", startReplicas: Bool = true) throws {
-        origin = try EdgeNode(name: "origin", root: root, extraConfig: originConfig)
-        try origin.start()
-        let created = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                               in: origin.directory)
-        guard created.status == 0 else { throw EdgeworkerBinary.Failure(description: created.err) }
-        admin = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
-        for i in 0..<count {
-            let replica = try EdgeNode(name: "replica\(i + 1)", root: root, replicaOf: origin.url, extraConfig: replicaConfig)
-            replicas.append(replica)
-            if startReplicas { try replica.start() }
-        }
+    private init(origin: EdgeNode, admin: String) {
+        self.origin = origin
+        self.admin = admin
     }
 
-    func stopAll() {
-        for node in replicas + [origin] { node.stop() }
+    static func start(replicas count: Int, originConfig: String = "", replicaConfig: String = "") async throws -> Cluster {
+        let root = NSTemporaryDirectory() + "edgeworker-cluster-\(UUID().uuidString)"
+        let origin = try EdgeNode(name: "origin", root: root, extraConfig: originConfig)
+        try await origin.start()
+        let directory = origin.directory
+        let created = try await offPool {
+            try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                     in: directory)
+        }
+        let cluster = Cluster(origin: origin, admin: created.out.trimmingCharacters(in: .whitespacesAndNewlines))
+        cluster.root = root
+        guard created.status == 0 else {
+            await cluster.stopAll()
+            throw EdgeworkerBinary.Failure(description: created.err)
+        }
+        for i in 0..<count {
+            let replica = try EdgeNode(name: "replica\(i + 1)", root: root, replicaOf: origin.url, extraConfig: replicaConfig)
+            cluster.replicas.append(replica)
+            try await replica.start()
+        }
+        return cluster
+    }
+
+    /// Starts a cluster, runs `body`, and stops every node (checking that each stops gracefully)
+    /// whatever `body` does.
+    static func with(replicas count: Int, originConfig: String = "", replicaConfig: String = "",
+                     _ body: (Cluster) async throws -> Void) async throws {
+        let cluster = try await start(replicas: count, originConfig: originConfig, replicaConfig: replicaConfig)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.stopAll()
+            throw error
+        }
+        await cluster.stopAll()
+    }
+
+    func stopAll() async {
+        for node in replicas + extraNodes + [origin] { await node.stop() }
         try? FileManager.default.removeItem(atPath: root)
     }
+
+    /// Nodes a test added (stopped with the cluster).
+    var extraNodes: [EdgeNode] = []
 
     var auth: [String: String] { ["Authorization": "Bearer \(admin)"] }
 
@@ -86,155 +117,155 @@ private final class Cluster: @unchecked Sendable {
 @Suite("Multi-node replication (real processes on loopback)", .serialized)
 struct ReplicationClusterTests {
     @Test func writesAtTheOriginReachBothReplicasWithP99LagUnderOneSecond() async throws {
-        let cluster = try Cluster(replicas: 2)
-        defer { cluster.stopAll() }
-        #expect(await cluster.converged())
+        try await Cluster.with(replicas: 2) { cluster in
+            #expect(await cluster.converged())
 
-        let failures = await cluster.createFlags(1000, prefix: "lag")
-        #expect(failures == 0)
-        // The last write, seen from outside: visible on both replicas within a second.
-        let started = Date()
-        for replica in cluster.replicas {
-            #expect(await eventually(timeout: 1) { try await cluster.evaluate("lag-999", on: replica).0 == 200 })
+            let failures = await cluster.createFlags(1000, prefix: "lag")
+            #expect(failures == 0)
+            // The last write, seen from outside: visible on both replicas within a second.
+            let started = Date()
+            for replica in cluster.replicas {
+                #expect(await eventually(timeout: 1) { try await cluster.evaluate("lag-999", on: replica).0 == 200 })
+            }
+            #expect(Date().timeIntervalSince(started) <= 1)
+            #expect(await cluster.converged())
+            for replica in cluster.replicas {
+                let status = try await replica.status()
+                let delays = try #require(status["apply_delay_ms"])
+                // Each flag is two changes (the flag and its audit entry): the window is all ours.
+                #expect((delays["samples"]?.doubleValue ?? 0) >= 1000)
+                #expect((delays["p99"]?.doubleValue ?? .infinity) <= 1000, "\(replica.name): \(delays.jsonString)")
+                #expect(status["lag_sequences"]?.doubleValue == 0)
+            }
+            let listings = try cluster.listings()
+            #expect(listings[1] == listings[0])
+            #expect(listings[2] == listings[0])
+            #expect(listings[0]["flags"]?.keys.filter { $0.hasPrefix("flag:default:lag-") }.count == 1000)
         }
-        #expect(Date().timeIntervalSince(started) <= 1)
-        #expect(await cluster.converged())
-        for replica in cluster.replicas {
-            let status = try await replica.status()
-            let delays = try #require(status["apply_delay_ms"])
-            // Each flag is two changes (the flag and its audit entry): the window is all ours.
-            #expect((delays["samples"]?.doubleValue ?? 0) >= 1000)
-            #expect((delays["p99"]?.doubleValue ?? .infinity) <= 1000, "\(replica.name): \(delays.jsonString)")
-            #expect(status["lag_sequences"]?.doubleValue == 0)
-        }
-        let listings = try cluster.listings()
-        #expect(listings[1] == listings[0])
-        #expect(listings[2] == listings[0])
-        #expect(listings[0]["flags"]?.keys.filter { $0.hasPrefix("flag:default:lag-") }.count == 1000)
     }
 
     @Test func deletesAndExpiriesPropagate() async throws {
-        let cluster = try Cluster(replicas: 2)
-        defer { cluster.stopAll() }
-        try await cluster.createFlag("doomed")
-        #expect(await cluster.converged())
-        for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 200) }
-        let (deleted, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/flags/doomed", headers: cluster.auth)
-        #expect(deleted == 200)
-        #expect(await cluster.converged())
-        for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 404) }
+        try await Cluster.with(replicas: 2) { cluster in
+            try await cluster.createFlag("doomed")
+            #expect(await cluster.converged())
+            for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 200) }
+            let (deleted, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/flags/doomed", headers: cluster.auth)
+            #expect(deleted == 200)
+            #expect(await cluster.converged())
+            for replica in cluster.replicas { #expect(try await cluster.evaluate("doomed", on: replica).0 == 404) }
 
-        // An expiring key, written into the origin's store as another process would (the clock of
-        // that writer is set back so that 5 s from now is 65 s from "its" now: KV wants ≥ 60 s).
-        func rawCount(_ node: EdgeNode) async throws -> Double { try await node.status()["keys"]?["flags"]?.doubleValue ?? -1 }
-        let before = try await rawCount(cluster.origin)
-        let sequenceBefore = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
-        var options = KVStoreOptions()
-        options.mapSizeBytes = 512 << 20
-        options.sweepIntervalSeconds = 3600
-        options.clock = { Date().timeIntervalSince1970 - 60 }
-        let writer = try KVStore(directory: cluster.origin.storePath, namespaces: ["flags", "tokens"], options: options)
-        let expiration = Int64(Date().timeIntervalSince1970) + 5
-        try await writer.namespace("flags")!.put("short-lived", "v", options: KVPutOptions(expiration: expiration))
-        writer.close()
-        // The origin notices another process's commit within 250 ms; then the replicas get it.
-        let withKey = before + 1
-        #expect(await eventually { try await cluster.origin.status()["sequence"]?.doubleValue ?? 0 > sequenceBefore })
-        #expect(await cluster.converged())
-        for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey) }
-        // The origin sweeps it (every second here) and the expiry travels as a change.
-        #expect(await eventually(timeout: 15) { try await rawCount(cluster.origin) == withKey - 1 })
-        #expect(await cluster.converged())
-        for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey - 1) }
-        let listings = try cluster.listings()
-        #expect(listings[1] == listings[0] && listings[2] == listings[0])
+            // An expiring key, written into the origin's store as another process would (the clock of
+            // that writer is set back so that 5 s from now is 65 s from "its" now: KV wants ≥ 60 s).
+            func rawCount(_ node: EdgeNode) async throws -> Double { try await node.status()["keys"]?["flags"]?.doubleValue ?? -1 }
+            let before = try await rawCount(cluster.origin)
+            let sequenceBefore = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
+            var options = KVStoreOptions()
+            options.mapSizeBytes = 512 << 20
+            options.sweepIntervalSeconds = 3600
+            options.clock = { Date().timeIntervalSince1970 - 60 }
+            let writer = try KVStore(directory: cluster.origin.storePath, namespaces: ["flags", "tokens"], options: options)
+            let expiration = Int64(Date().timeIntervalSince1970) + 5
+            try await writer.namespace("flags")!.put("short-lived", "v", options: KVPutOptions(expiration: expiration))
+            writer.close()
+            // The origin notices another process's commit within 250 ms; then the replicas get it.
+            let withKey = before + 1
+            #expect(await eventually { try await cluster.origin.status()["sequence"]?.doubleValue ?? 0 > sequenceBefore })
+            #expect(await cluster.converged())
+            for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey) }
+            // The origin sweeps it (every second here) and the expiry travels as a change.
+            #expect(await eventually(timeout: 15) { try await rawCount(cluster.origin) == withKey - 1 })
+            #expect(await cluster.converged())
+            for replica in cluster.replicas { #expect(try await rawCount(replica) == withKey - 1) }
+            let listings = try cluster.listings()
+            #expect(listings[1] == listings[0] && listings[2] == listings[0])
+        }
     }
 
     @Test func aReplicaKilledDuringCatchUpRestartsAndConvergesExactly() async throws {
         // Small pages so that catching up on thousands of changes takes many round trips.
-        let cluster = try Cluster(replicas: 1, replicaConfig: "[replication]\npage_size = 25")
-        defer { cluster.stopAll() }
-        let replica = cluster.replicas[0]
-        #expect(await cluster.converged())
-        replica.stop()
-        #expect(await cluster.createFlags(1500, prefix: "catch-up") == 0)
-        let target = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
+        try await Cluster.with(replicas: 1, replicaConfig: "[replication]\npage_size = 25") { cluster in
+            let replica = cluster.replicas[0]
+            #expect(await cluster.converged())
+            await replica.stop()
+            #expect(await cluster.createFlags(1500, prefix: "catch-up") == 0)
+            let target = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
 
-        try replica.start()
-        // Kill it once it is part-way through the feed.
-        let midway = await eventually(timeout: 20) {
-            let applied = try await replica.status()["applied_sequence"]?.doubleValue ?? 0
-            return applied > target - 2500 && applied < target - 200
+            try await replica.start()
+            // Kill it once it is part-way through the feed.
+            let midway = await eventually(timeout: 20) {
+                let applied = try await replica.status()["applied_sequence"]?.doubleValue ?? 0
+                return applied > target - 2500 && applied < target - 200
+            }
+            #expect(midway, "never saw the replica part-way through its catch-up")
+            await replica.kill()
+            try await replica.start()
+            #expect(await cluster.converged(timeout: 30))
+            let listings = try cluster.listings()
+            #expect(listings[1] == listings[0])
+            let status = try await replica.status()
+            #expect(status["snapshots_installed"]?.doubleValue == 0)  // resumed from the feed, no snapshot
         }
-        #expect(midway, "never saw the replica part-way through its catch-up")
-        replica.kill()
-        try replica.start()
-        #expect(await cluster.converged(timeout: 30))
-        let listings = try cluster.listings()
-        #expect(listings[1] == listings[0])
-        let status = try await replica.status()
-        #expect(status["snapshots_installed"]?.doubleValue == 0)  // resumed from the feed, no snapshot
     }
 
     @Test func aReplicaWhoseSequenceFellOutOfRetentionResnapshotsByItself() async throws {
-        let cluster = try Cluster(replicas: 1, originConfig: "change_log_max_entries = 50")
-        defer { cluster.stopAll() }
-        let replica = cluster.replicas[0]
-        #expect(await cluster.converged())
-        replica.stop()
-        #expect(await cluster.createFlags(100, prefix: "retained") == 0)  // 200 changes > 50 kept
-        try replica.start()
-        #expect(await cluster.converged())
-        let status = try await replica.status()
-        #expect(status["snapshots_installed"]?.doubleValue == 1)
-        #expect(replica.log().contains("outside the origin's retained log"))
-        let listings = try cluster.listings()
-        #expect(listings[1] == listings[0])
+        try await Cluster.with(replicas: 1, originConfig: "change_log_max_entries = 50") { cluster in
+            let replica = cluster.replicas[0]
+            #expect(await cluster.converged())
+            await replica.stop()
+            #expect(await cluster.createFlags(100, prefix: "retained") == 0)  // 200 changes > 50 kept
+            try await replica.start()
+            #expect(await cluster.converged())
+            let status = try await replica.status()
+            #expect(status["snapshots_installed"]?.doubleValue == 1)
+            #expect(replica.log().contains("outside the origin's retained log"))
+            let listings = try cluster.listings()
+            #expect(listings[1] == listings[0])
+        }
     }
 
     @Test func anOriginRestartMakesReplicasLoseOrDuplicateNothing() async throws {
-        let cluster = try Cluster(replicas: 2)
-        defer { cluster.stopAll() }
-        #expect(await cluster.createFlags(50, prefix: "before") == 0)
-        #expect(await cluster.converged())
-        cluster.origin.stop()
-        try await Task.sleep(nanoseconds: 300_000_000)
-        try cluster.origin.start()
-        #expect(await cluster.createFlags(50, prefix: "after") == 0)
-        #expect(await cluster.converged(timeout: 20))
-        let listings = try cluster.listings()
-        #expect(listings[1] == listings[0])
-        #expect(listings[2] == listings[0])
-        for replica in cluster.replicas {
-            let status = try await replica.status()
-            #expect(status["snapshots_installed"]?.doubleValue == 1)  // only the first one
-            // Every change applied once: 2 per flag, the token, the seeded project.
-            #expect(status["applied_sequence"] == (try await cluster.origin.status())["sequence"])
+        try await Cluster.with(replicas: 2) { cluster in
+            #expect(await cluster.createFlags(50, prefix: "before") == 0)
+            #expect(await cluster.converged())
+            await cluster.origin.stop()
+            try await Task.sleep(nanoseconds: 300_000_000)
+            try await cluster.origin.start()
+            #expect(await cluster.createFlags(50, prefix: "after") == 0)
+            #expect(await cluster.converged(timeout: 20))
+            let listings = try cluster.listings()
+            #expect(listings[1] == listings[0])
+            #expect(listings[2] == listings[0])
+            for replica in cluster.replicas {
+                let status = try await replica.status()
+                #expect(status["snapshots_installed"]?.doubleValue == 1)  // only the first one
+                // Every change applied once: 2 per flag, the token, the seeded project.
+                #expect(status["applied_sequence"] == (try await cluster.origin.status())["sequence"])
+            }
         }
     }
 
     @Test func aReplicaStartedWhileTheOriginIsDownServesItsLastDataAndCatchesUp() async throws {
-        let cluster = try Cluster(replicas: 1)
-        defer { cluster.stopAll() }
-        let replica = cluster.replicas[0]
-        try await cluster.createFlag("kept")
-        #expect(await cluster.converged())
-        replica.stop()
-        cluster.origin.stop()
+        try await Cluster.with(replicas: 1) { cluster in
+            let replica = cluster.replicas[0]
+            try await cluster.createFlag("kept")
+            #expect(await cluster.converged())
+            await replica.stop()
+            await cluster.origin.stop()
 
-        try replica.start()
-        #expect(try await cluster.evaluate("kept", on: replica).0 == 200)
-        #expect(await eventually(timeout: 5) { try await replica.status()["state"] == "disconnected" })
-        let status = try await replica.status()
-        #expect(status["last_error"]?.stringValue?.contains("unreachable") == true)
-        #expect((status["lag_seconds"]?.doubleValue ?? 0) > 0)
-        let write = try await cluster.createFlag("refused", on: replica)
-        #expect(write == 403)
+            try await replica.start()
+            #expect(try await cluster.evaluate("kept", on: replica).0 == 200)
+            #expect(await eventually(timeout: 5) { try await replica.status()["state"] == "disconnected" })
+            let status = try await replica.status()
+            #expect(status["last_error"]?.stringValue?.contains("unreachable") == true)
+            #expect((status["lag_seconds"]?.doubleValue ?? 0) > 0)
+            let write = try await cluster.createFlag("refused", on: replica)
+            #expect(write == 403)
 
-        try cluster.origin.start()
-        try await cluster.createFlag("while-away")
-        #expect(await eventually(timeout: 15) { try await cluster.evaluate("while-away", on: replica).0 == 200 })
-        #expect(await cluster.converged())
+            try await cluster.origin.start()
+            try await cluster.createFlag("while-away")
+            #expect(await eventually(timeout: 15) { try await cluster.evaluate("while-away", on: replica).0 == 200 })
+            #expect(await cluster.converged())
+        }
     }
 
     @Test func cachesAndStreamsOnAReplicaFollowTheOrigin() async throws {
@@ -242,51 +273,51 @@ struct ReplicationClusterTests {
             Issue.record("Python's websockets package is missing (scripts/test installs it)")
             return
         }
-        let cluster = try Cluster(replicas: 1)
-        defer { cluster.stopAll() }
-        let replica = cluster.replicas[0]
-        try await cluster.createFlag("banner", value: #""v1""#)
-        let (_, minted) = try await HTTP.send("POST", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth,
-                                              body: #"{"name":"sdk","project_id":"default","permissions":["read:flags"]}"#)
-        let sdk = try #require(try JSONValue.parse(minted)["token"]?.stringValue)
-        let listed = try JSONValue.parse(try await HTTP.send("GET", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth).1)
-        let hash = try #require(listed["tokens"]?.arrayValue?.first { $0["name"] == "sdk" }?["hash"]?.stringValue)
-        #expect(await cluster.converged())
-        let sdkAuth = ["Authorization": "Bearer \(sdk)"]
-        #expect(try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 200)
+        try await Cluster.with(replicas: 1) { cluster in
+            let replica = cluster.replicas[0]
+            try await cluster.createFlag("banner", value: #""v1""#)
+            let (_, minted) = try await HTTP.send("POST", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth,
+                                                  body: #"{"name":"sdk","project_id":"default","permissions":["read:flags"]}"#)
+            let sdk = try #require(try JSONValue.parse(minted)["token"]?.stringValue)
+            let listed = try JSONValue.parse(try await HTTP.send("GET", cluster.origin.url + "/api/v1/tokens", headers: cluster.auth).1)
+            let hash = try #require(listed["tokens"]?.arrayValue?.first { $0["name"] == "sdk" }?["hash"]?.stringValue)
+            #expect(await cluster.converged())
+            let sdkAuth = ["Authorization": "Bearer \(sdk)"]
+            #expect(try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 200)
 
-        // A subscriber on the replica hears of a change made at the origin.
-        let probe = try WebSocketProbe.subscribe("ws://127.0.0.1:\(replica.port)/stream/flags?token=\(sdk)",
-                                                 context: #"{"user_id": "u1"}"#, directory: cluster.root)
-        let (updated, _) = try await HTTP.send("PUT", cluster.origin.url + "/api/v1/flags/banner", headers: cluster.auth,
-                                               body: #"{"value":"v2"}"#)
-        #expect(updated == 200)
-        let heard = try probe.collect().get()
-        #expect(heard.snapshot["flags"] == ["banner": "v1"])
-        #expect(heard.next["changes"] == [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]])
-        #expect(heard.seconds < 1)
+            // A subscriber on the replica hears of a change made at the origin.
+            let probe = try await WebSocketProbe.subscribe("ws://127.0.0.1:\(replica.port)/stream/flags?token=\(sdk)",
+                                                     context: #"{"user_id": "u1"}"#, directory: cluster.root)
+            let (updated, _) = try await HTTP.send("PUT", cluster.origin.url + "/api/v1/flags/banner", headers: cluster.auth,
+                                                   body: #"{"value":"v2"}"#)
+            #expect(updated == 200)
+            let heard = try await probe.collect().get()
+            #expect(heard.snapshot["flags"] == ["banner": "v1"])
+            #expect(heard.next["changes"] == [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]])
+            #expect(heard.seconds < 1)
 
-        // A token revoked at the origin stops working at the replica too.
-        let (revoked, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/tokens/\(hash)", headers: cluster.auth)
-        #expect(revoked == 200)
-        #expect(await eventually(timeout: 1) {
-            try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 401
-        })
+            // A token revoked at the origin stops working at the replica too.
+            let (revoked, _) = try await HTTP.send("DELETE", cluster.origin.url + "/api/v1/tokens/\(hash)", headers: cluster.auth)
+            #expect(revoked == 200)
+            #expect(await eventually(timeout: 1) {
+                try await HTTP.send("GET", replica.url + "/api/v1/flags/banner", headers: sdkAuth).0 == 401
+            })
+        }
     }
 
     @Test func aWrongReplicationSecretIs401AndTheReplicaSaysSo() async throws {
-        let cluster = try Cluster(replicas: 0)
-        defer { cluster.stopAll() }
-        let (code, body) = try await HTTP.send("GET", cluster.origin.url + "/__edge/changes?since=0",
-                                               headers: ["Authorization": "Bearer not-the-secret"])
-        #expect(code == 401)
-        #expect(try JSONValue.parse(body)["code"] == "UNAUTHORIZED")
-        let intruder = try EdgeNode(name: "intruder", root: cluster.root, replicaOf: cluster.origin.url, secret: "wrong")
-        defer { intruder.stop() }
-        try intruder.start()
-        #expect(await eventually(timeout: 5) { try await intruder.status()["state"] == "unauthorized" })
-        // It has no data, so it serves none.
-        #expect(try await HTTP.send("GET", intruder.url + "/health").0 == 503)
-        #expect(intruder.log().contains("refused REPLICATION_SECRET"))
+        try await Cluster.with(replicas: 0) { cluster in
+            let (code, body) = try await HTTP.send("GET", cluster.origin.url + "/__edge/changes?since=0",
+                                                   headers: ["Authorization": "Bearer not-the-secret"])
+            #expect(code == 401)
+            #expect(try JSONValue.parse(body)["code"] == "UNAUTHORIZED")
+            let intruder = try EdgeNode(name: "intruder", root: cluster.root, replicaOf: cluster.origin.url, secret: "wrong")
+            cluster.extraNodes.append(intruder)
+            try await intruder.start()
+            #expect(await eventually(timeout: 5) { try await intruder.status()["state"] == "unauthorized" })
+            // It has no data, so it serves none.
+            #expect(try await HTTP.send("GET", intruder.url + "/health").0 == 503)
+            #expect(intruder.log().contains("refused REPLICATION_SECRET"))
+        }
     }
 }

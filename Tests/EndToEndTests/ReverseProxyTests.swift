@@ -22,11 +22,11 @@ private final class PoPProxy: @unchecked Sendable {
         render.arguments = [directory + "/nginx.conf", "--listen", "127.0.0.1:\(port)", "--origin", "127.0.0.1:\(origin.port)",
                             "--pop", pop] + replicas.flatMap { ["--replica", "127.0.0.1:\($0.port)"] }
         try render.run()
-        render.waitUntilExit()
+        render.waitUntilExit()  // a shell script of a few milliseconds
         guard render.terminationStatus == 0 else { throw EdgeworkerBinary.Failure(description: "render failed") }
     }
 
-    func start() throws {
+    func start() async throws {
         guard let nginx = Self.nginx else { throw EdgeworkerBinary.Failure(description: "nginx is not installed") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: nginx)
@@ -36,16 +36,16 @@ private final class PoPProxy: @unchecked Sendable {
         self.process = process
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if (try? curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/health"])) == "200" { return }
-            usleep(50_000)
+            if (try? await HTTP.send("GET", "http://127.0.0.1:\(port)/health").0) == 200 { return }
+            try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw EdgeworkerBinary.Failure(description: "nginx did not start: \((try? String(contentsOfFile: directory + "/error.log", encoding: .utf8)) ?? "")")
     }
 
+    /// For `defer`: SIGTERM; nginx exits by itself.
     func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
     }
 }
 
@@ -66,56 +66,57 @@ struct ReverseProxyTests {
             Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
             return
         }
-        let root = NSTemporaryDirectory() + "edgeworker-pop-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let origin = try EdgeNode(name: "origin", root: root, accessLog: "info")
-        try origin.start()
-        defer { origin.stop() }
-        let token = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                             in: origin.directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let replicas = try (1...2).map { try EdgeNode(name: "replica\($0)", root: root, replicaOf: origin.url, accessLog: "info") }
-        for replica in replicas { try replica.start() }
-        defer { for replica in replicas { replica.stop() } }
-        let proxy = try PoPProxy(root: root, origin: origin, replicas: replicas, pop: "test-pop")
-        try proxy.start()
-        defer { proxy.stop() }
-        let pop = "http://127.0.0.1:\(proxy.port)"
-        // The client sits on another loopback address than nginx, so the two can be told apart,
-        // and it tries to pass itself off as someone else.
-        func viaPoP(_ arguments: [String]) throws -> (Int, JSONValue) {
-            let output = try curl(["--interface", "127.0.0.2", "-H", "Authorization: Bearer \(token)",
-                                   "-H", "X-Forwarded-For: 203.0.113.66", "-w", "\n%{http_code}"] + arguments)
-            let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
-            return (Int(lines.last ?? "") ?? 0, (try? JSONValue.parse(lines.dropLast().joined(separator: "\n"))) ?? .null)
+        try await NodeSet.with { nodes in
+            let origin = try nodes.node("origin", accessLog: "info")
+            try await origin.start()
+            let originDirectory = origin.directory
+            let token = try await offPool {
+                try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                         in: originDirectory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let replicas = try (1...2).map { try nodes.node("replica\($0)", replicaOf: origin.url, accessLog: "info") }
+            for replica in replicas { try await replica.start() }
+            let proxy = try PoPProxy(root: nodes.root, origin: origin, replicas: replicas, pop: "test-pop")
+            nodes.onStop { proxy.stop() }
+            try await proxy.start()
+            let pop = "http://127.0.0.1:\(proxy.port)"
+            // The client sits on another loopback address than nginx, so the two can be told apart,
+            // and it tries to pass itself off as someone else.
+            func viaPoP(_ arguments: [String]) async throws -> (Int, JSONValue) {
+                let output = try await curlOffPool(["--interface", "127.0.0.2", "-H", "Authorization: Bearer \(token)",
+                                       "-H", "X-Forwarded-For: 203.0.113.66", "-w", "\n%{http_code}"] + arguments)
+                let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+                return (Int(lines.last ?? "") ?? 0, (try? JSONValue.parse(lines.dropLast().joined(separator: "\n"))) ?? .null)
+            }
+
+            // A write through the PoP reaches the origin (a replica would answer 403).
+            let created = try await viaPoP(["-X", "POST", pop + "/api/v1/flags", "-H", "Content-Type: application/json",
+                                      "--data", #"{"key":"via-pop","enabled":true,"value":"edge"}"#])
+            #expect(created.0 == 201, "\(created.1)")
+            // (Access logs are flushed every 100 ms.)
+            #expect(await eventually(timeout: 3) {
+                accessLog(of: origin, target: "/api/v1/flags").contains { $0["method"] == "POST" && $0["status"]?.doubleValue == 201 }
+            })
+            #expect(await eventually { try await replicas[0].status()["applied_sequence"] == (try await origin.status())["sequence"] })
+            #expect(await eventually { try await replicas[1].status()["applied_sequence"] == (try await origin.status())["sequence"] })
+
+            // Evaluations through the PoP are answered by the replicas, never the origin.
+            for _ in 0..<6 {
+                let evaluated = try await viaPoP(["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{"user_id":"u1"}}"#])
+                #expect(evaluated.0 == 200)
+                #expect(evaluated.1["flags"]?["via-pop"] == "edge")
+            }
+            let single = try await viaPoP([pop + "/api/v1/flags/via-pop"])
+            #expect(single.0 == 200 && single.1["value"] == "edge")
+            #expect(await eventually(timeout: 3) { replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }.count == 6 })
+            let served = replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }
+            #expect(accessLog(of: origin, target: "/api/v1/evaluate").isEmpty)
+            // What the worker saw as the client: the address nginx forwarded, not nginx, not the spoof.
+            #expect(!served.isEmpty && served.allSatisfy { $0["client"] == "127.0.0.2" }, "\(served.map(\.jsonString))")
+
+            // Replication stays between nodes.
+            #expect(try await viaPoP([pop + "/__edge/status"]).0 == 404)
         }
-
-        // A write through the PoP reaches the origin (a replica would answer 403).
-        let created = try viaPoP(["-X", "POST", pop + "/api/v1/flags", "-H", "Content-Type: application/json",
-                                  "--data", #"{"key":"via-pop","enabled":true,"value":"edge"}"#])
-        #expect(created.0 == 201, "\(created.1)")
-        // (Access logs are flushed every 100 ms.)
-        #expect(await eventually(timeout: 3) {
-            accessLog(of: origin, target: "/api/v1/flags").contains { $0["method"] == "POST" && $0["status"]?.doubleValue == 201 }
-        })
-        #expect(await eventually { try await replicas[0].status()["applied_sequence"] == (try await origin.status())["sequence"] })
-        #expect(await eventually { try await replicas[1].status()["applied_sequence"] == (try await origin.status())["sequence"] })
-
-        // Evaluations through the PoP are answered by the replicas, never the origin.
-        for _ in 0..<6 {
-            let evaluated = try viaPoP(["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{"user_id":"u1"}}"#])
-            #expect(evaluated.0 == 200)
-            #expect(evaluated.1["flags"]?["via-pop"] == "edge")
-        }
-        let single = try viaPoP([pop + "/api/v1/flags/via-pop"])
-        #expect(single.0 == 200 && single.1["value"] == "edge")
-        #expect(await eventually(timeout: 3) { replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }.count == 6 })
-        let served = replicas.flatMap { accessLog(of: $0, target: "/api/v1/evaluate") }
-        #expect(accessLog(of: origin, target: "/api/v1/evaluate").isEmpty)
-        // What the worker saw as the client: the address nginx forwarded, not nginx, not the spoof.
-        #expect(!served.isEmpty && served.allSatisfy { $0["client"] == "127.0.0.2" }, "\(served.map(\.jsonString))")
-
-        // Replication stays between nodes.
-        #expect(try viaPoP([pop + "/__edge/status"]).0 == 404)
     }
 
     @Test func readsGoOnWhenTheOriginIsDownAndFallBackToItWhenNoReplicaIsUp() async throws {
@@ -123,29 +124,35 @@ struct ReverseProxyTests {
             Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
             return
         }
-        let root = NSTemporaryDirectory() + "edgeworker-pop-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let origin = try EdgeNode(name: "origin", root: root)
-        try origin.start()
-        defer { origin.stop() }
-        let token = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                             in: origin.directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let replica = try EdgeNode(name: "replica", root: root, replicaOf: origin.url)
-        try replica.start()
-        defer { replica.stop() }
-        let proxy = try PoPProxy(root: root, origin: origin, replicas: [replica], pop: "p")
-        try proxy.start()
-        defer { proxy.stop() }
-        let auth = ["-H", "Authorization: Bearer \(token)", "-o", "/dev/null", "-w", "%{http_code}"]
-        let pop = "http://127.0.0.1:\(proxy.port)"
-        #expect(await eventually { try await replica.status()["state"] == "following" })
+        try await NodeSet.with { nodes in
+            let origin = try nodes.node("origin")
+            try await origin.start()
+            let originDirectory = origin.directory
+            let token = try await offPool {
+                try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                         in: originDirectory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let replica = try nodes.node("replica", replicaOf: origin.url)
+            try await replica.start()
+            let proxy = try PoPProxy(root: nodes.root, origin: origin, replicas: [replica], pop: "p")
+            nodes.onStop { proxy.stop() }
+            try await proxy.start()
+            let auth = ["-H", "Authorization: Bearer \(token)", "-o", "/dev/null", "-w", "%{http_code}"]
+            let pop = "http://127.0.0.1:\(proxy.port)"
+            #expect(await eventually { try await replica.status()["state"] == "following" })
 
-        origin.stop()
-        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
-        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/flags", "--data", #"{"key":"x","enabled":true}"#]) == "502")
+            await origin.stop()
+            #expect(try await curlOffPool(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+            #expect(try await curlOffPool(auth + ["-X", "POST", pop + "/api/v1/flags", "--data", #"{"key":"x","enabled":true}"#]) == "502")
 
-        try origin.start()
-        replica.stop()
-        #expect(try curl(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+            try await origin.start()
+            await replica.stop()
+            #expect(try await curlOffPool(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+        }
     }
+}
+
+/// `curl` on a Dispatch thread (it blocks until the answer).
+func curlOffPool(_ arguments: [String]) async throws -> String {
+    try await offPool { try curl(arguments) }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// A real third-party WebSocket client (Python's `websockets`) subscribed to `/stream/flags`: it
 /// prints the snapshot, waits until the test has made its change, then prints the next message and
 /// how long it took to come.
-struct WebSocketProbe {
+struct WebSocketProbe: @unchecked Sendable {
     struct Heard {
         var snapshot: JSONValue
         var next: JSONValue
@@ -19,7 +19,7 @@ struct WebSocketProbe {
 
     /// Connects to `url` (`ws://…/stream/flags?token=…`), subscribes with `context` (JSON) and returns
     /// once the snapshot has arrived.
-    static func subscribe(_ url: String, context: String, directory: String) throws -> WebSocketProbe {
+    static func subscribe(_ url: String, context: String, directory: String) async throws -> WebSocketProbe {
         let ready = directory + "/ws-ready", changed = directory + "/ws-changed"
         let script = """
         import asyncio, json, os, time, websockets
@@ -42,15 +42,21 @@ struct WebSocketProbe {
         process.standardOutput = output
         try process.run()
         let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: ready) && Date() < deadline && process.isRunning { usleep(10_000) }
+        while !FileManager.default.fileExists(atPath: ready) && Date() < deadline && process.isRunning {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
         return WebSocketProbe(process: process, output: output, directory: directory)
     }
 
     /// Call right after making the change: what the client heard, or nil (with its output) if not.
-    func collect() -> Result<Heard, EdgeworkerBinary.Failure> {
+    func collect() async -> Result<Heard, EdgeworkerBinary.Failure> {
         _ = FileManager.default.createFile(atPath: directory + "/ws-changed", contents: nil)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let (output, process) = (self.output, self.process)
+        let text = (try? await offPool { () -> String in
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }) ?? ""
         let lines = text.split(separator: "\n").map(String.init)
         guard lines.count == 3, let snapshot = try? JSONValue.parse(lines[0]), let next = try? JSONValue.parse(lines[1]),
               let seconds = Double(lines[2]) else {
