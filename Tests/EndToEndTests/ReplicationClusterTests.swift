@@ -305,6 +305,53 @@ struct ReplicationClusterTests {
         }
     }
 
+    @Test func theCommandLineBacksUpRestoresAndReadsTheStatusOfRemoteNodes() async throws {
+        try await Cluster.with(replicas: 1) { cluster in
+            #expect(await cluster.createFlags(20, prefix: "backup") == 0)
+            #expect(await cluster.converged())
+            let workspace = cluster.root + "/operator"
+            try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+            let config = """
+            name = "operator"
+            kv_namespaces = [ { binding = "TOKENS", id = "tokens" }, { binding = "FLAGS", id = "flags" } ]
+            [storage]
+            persist_to = "\(workspace)/restored"
+            map_size_mb = 256
+            """
+            try config.write(toFile: workspace + "/wrangler-like.toml", atomically: true, encoding: .utf8)
+            let secret = cluster.origin.secret
+            func cli(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
+                try await offPool { try EdgeworkerBinary.run(arguments, in: workspace) }
+            }
+
+            let backup = try await cli(["snapshot", "create", workspace + "/backup.mdb", "--from", cluster.origin.url,
+                                        "--secret", secret])
+            #expect(backup.status == 0, "\(backup.err)")
+            let sequence = try await cluster.origin.status()["sequence"]?.doubleValue ?? -1
+            #expect(backup.out.contains("sequence \(Int(sequence))"))
+            #expect(try KVStore.inspectSnapshot(at: workspace + "/backup.mdb") == UInt64(sequence))
+            #expect(try await cli(["snapshot", "create", workspace + "/nope.mdb", "--from", cluster.origin.url,
+                                   "--secret", "wrong"]).status == 1)
+            #expect(!FileManager.default.fileExists(atPath: workspace + "/nope.mdb"))
+
+            let restored = try await cli(["snapshot", "restore", "--from", cluster.origin.url, "--secret", secret])
+            #expect(restored.status == 0, "\(restored.err)")
+            let store = try KVStore(directory: workspace + "/restored", namespaces: ["flags", "tokens"])
+            let copy = try fullListing(of: store)
+            store.close()
+            #expect(copy == (try cluster.listings())[0])
+
+            let following = try await cli(["replica", "status", cluster.replicas[0].url, "--secret", secret])
+            #expect(following.status == 0)
+            #expect(try JSONValue.parse(following.out)["state"] == "following")
+            #expect(try await cli(["replica", "status", cluster.origin.url, "--secret", "wrong"]).status == 1)
+            await cluster.origin.stop()
+            #expect(await eventually { try await cluster.replicas[0].status()["state"] == "disconnected" })
+            #expect(try await cli(["replica", "status", cluster.replicas[0].url, "--secret", secret]).status == 2)
+            #expect(try await cli(["replica", "status", cluster.origin.url, "--secret", secret]).status == 1)
+        }
+    }
+
     @Test func aWrongReplicationSecretIs401AndTheReplicaSaysSo() async throws {
         try await Cluster.with(replicas: 0) { cluster in
             let (code, body) = try await HTTP.send("GET", cluster.origin.url + "/__edge/changes?since=0",
