@@ -59,7 +59,10 @@ let package = Package(
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
-        .testTarget(name: "FlagsWorkerTests", dependencies: ["FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine"]),
+        .testTarget(name: "FlagsWorkerTests", dependencies: [
+            "FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
+            .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
+        ]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
         .testTarget(name: "EdgeServerTests", dependencies: [
             "EdgeServer", "EdgeWorker", "EdgeJSON",
