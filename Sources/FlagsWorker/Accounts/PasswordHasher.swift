@@ -2,14 +2,23 @@ import Crypto
 import CryptoExtras
 import Dispatch
 import EdgeWorker
+import Foundation
+import Synchronization
 
 /// scrypt password hashes, stored as `scrypt$<N>$<r>$<p>$<salt hex>$<hash hex>` so that a later
 /// change of cost still verifies old hashes. Memory-hard (N = 2^17, r = 8 is 128 MiB, OWASP's
 /// current advice); the cost is a setting so tests can run cheaply.
 ///
-/// The derivation runs on a Dispatch queue: it takes a few hundred milliseconds of CPU, which must
-/// not hold a thread of Swift's cooperative pool (the event loops' requests resume there).
+/// The derivation runs on queues of its own, one per CPU: it takes a few hundred milliseconds of CPU
+/// (and 128 MiB), which must neither hold a thread of Swift's cooperative pool (requests resume
+/// there) nor fill Dispatch's global pool (timers such as the shutdown drain fire there). So at
+/// most one hash per CPU runs at a time; more wait their turn.
 struct PasswordHasher: Sendable {
+    private static let queues = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map {
+        DispatchQueue(label: "edgeworker.scrypt.\($0)", qos: .userInitiated)
+    }
+    private static let next = Atomic<UInt>(0)
+
     let cost: Int
     let blockSize = 8
     let parallelism = 1
@@ -44,8 +53,9 @@ struct PasswordHasher: Sendable {
     }
 
     private func derive(_ password: String, salt: [UInt8], cost: Int, blockSize: Int, parallelism: Int) async -> [UInt8]? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
+        let queue = Self.queues[Int(Self.next.add(1, ordering: .relaxed).oldValue % UInt(Self.queues.count))]
+        return await withCheckedContinuation { continuation in
+            queue.async {
                 let key = try? KDF.Scrypt.deriveKey(from: Array(password.utf8), salt: salt, outputByteCount: 32,
                                                     rounds: cost, blockSize: blockSize, parallelism: parallelism)
                 continuation.resume(returning: key.map { $0.withUnsafeBytes { Array($0) } })
