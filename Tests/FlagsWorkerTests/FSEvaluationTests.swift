@@ -256,6 +256,9 @@ struct FSEvaluationTests {
         let adminToken = try #require(admin["token"]?.stringValue)
         let write = await fs.call("PUT", "/api/v1/flags/new-ui", bearer: adminToken, json: ["enabled": false])
         #expect(write.status == 409)
+        #expect(await fs.call("POST", "/api/v1/project/environments", bearer: adminToken, json: ["name": "qa"]).status == 409)
+        #expect(await fs.call("GET", "/api/v1/project/environments", bearer: token).json
+            == ["environments": ["dev", "staging", "production"]])
         // JWTs are not ff_ tokens anywhere else.
         #expect(await fs.call("GET", "/api/v1/flags", bearer: a.access).status == 401)
     }

@@ -371,4 +371,23 @@ struct FSManagementTests {
         // EdgeFlags keeps its own error shape beside it.
         #expect(await fs.call("GET", "/api/v1/nothing")["code"] == "NOT_FOUND")
     }
+
+    @Test func openAPIAndDocsDescribeEveryFeatureSignalsRoute() async throws {
+        let fs = try await FSHarness()
+        let document = await fs.call("GET", "/openapi.json")
+        let paths = try #require(document["paths"]?.objectValue)
+        for route in FlagsWorker.featureSignalsRoutes {
+            let operation = try #require(paths[route.path]?[route.method.lowercased()], "\(route.method) \(route.path)")
+            switch route.access {
+            case .apiKey: #expect(operation["security"] == [["apiKey": []]], "\(route.path)")
+            case .member: #expect(operation["security"] == [["jwt": []]], "\(route.path)")
+            default: #expect(operation["security"] == nil, "\(route.path)")
+            }
+        }
+        #expect(document["components"]?["securitySchemes"]?["apiKey"]?["name"] == "X-API-Key")
+        let ids = paths.values.flatMap { ($0.objectValue ?? [:]).values.compactMap { $0["operationId"]?.stringValue } }
+        #expect(Set(ids).count == ids.count)
+        let docs = await fs.call("GET", "/docs")
+        #expect(docs.text.contains("X-API-Key"))
+    }
 }
