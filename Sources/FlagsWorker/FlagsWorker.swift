@@ -20,6 +20,7 @@ public struct FlagsWorker: Worker {
 
     /// Seeds an empty store (the `default` project with `development`, `staging`, `production`) and
     /// installs `EDGE_BOOTSTRAP_TOKEN` if set. `serve` calls it before listening; requests also do.
+    /// The default `JWT_SECRET` is warned about on stderr, and refused with `ENVIRONMENT=production`.
     public static func prepare(env: Env) async throws {
         let settings = FlagsSettings(env: env)
         if settings.usesDefaultJWTSecret {
@@ -67,8 +68,6 @@ public struct FlagsWorker: Worker {
         return CORS.decorate(response)
     }
 
-    /// A `/v1` route: JWT or API-key authentication, per-IP limits on `/v1/auth/*`, and every
-    /// failure as `{"error": message}`.
     /// The cron trigger: applies FeatureSignals schedules whose time has come (evaluation already
     /// honours them between ticks; this makes the stored state say so).
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {
@@ -77,6 +76,8 @@ public struct FlagsWorker: Worker {
         _ = try await FSSchedules.apply(service: service, env: env, ctx: ctx, now: env.clock())
     }
 
+    /// A `/v1` route: JWT or API-key authentication, per-IP limits on `/v1/auth/*`, and every
+    /// failure as `{"error": message}`.
     private func runFeatureSignals(_ route: Route, parameters: RouteParameters, request: Request, env: Env,
                                    ctx: ExecutionContext, service: Service) async -> Response {
         let now = env.clock()
@@ -118,22 +119,16 @@ public struct FlagsWorker: Worker {
         var token: TokenRecord?
         var limits: RateLimiter.Decision?
         do {
+            var account: Account?
             if route.acceptsAccount, let bearer = Self.bearer(request), bearer.split(separator: ".").count == 3 {
                 // The bridge: an owner's or admin's access JWT, for its organization's projects.
-                guard let account = try? await service.authenticateAccount(request, now: now) else { throw APIError.unauthorized }
-                guard account.role.satisfies(.admin) else { throw APIError.adminRequired }
-                let decision = service.limiter.check(token: "u" + account.userID, kind: route.kind,
-                                                     nowMillis: Int64(now * 1000))
+                guard let member = try? await service.authenticateAccount(request, now: now) else { throw APIError.unauthorized }
+                guard member.role.satisfies(.admin) else { throw APIError.adminRequired }
+                account = member
+                let decision = service.limiter.check(token: "u" + member.userID, kind: route.kind, nowMillis: Int64(now * 1000))
                 limits = decision
                 guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
-                var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil,
-                                service: service, now: now)
-                call.account = account
-                var response = try await route.handler(call)
-                Self.addLimitHeaders(&response, decision)
-                return response
-            }
-            if route.access != .publicRoute {
+            } else if route.access != .publicRoute {
                 let record = try authenticate(request, service: service, allowQueryToken: route.path.hasPrefix("/stream/"))
                 token = record
                 let decision = service.limiter.check(token: record.hash, kind: route.kind, nowMillis: Int64(now * 1000))
@@ -141,8 +136,9 @@ public struct FlagsWorker: Worker {
                 guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
                 try Self.authorize(record, route.access)
             }
-            let call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service,
+            var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service,
                             now: now)
+            call.account = account
             var response = try await route.handler(call)
             if let limits { Self.addLimitHeaders(&response, limits) }
             return ETag.apply(to: response, request: request)
