@@ -37,6 +37,7 @@ final class Service: Sendable {
     let passwords: PasswordHasher
     let lockout: LoginLockout
     let tracking = TrackCounter()
+    let metrics: EvaluationMetrics
     private let prepared = Atomic<Bool>(false)
 
     init(env: Env) throws(APIError) {
@@ -53,6 +54,7 @@ final class Service: Sendable {
         apiKeys = APIKeyStore(kv: tokenRecords)
         passwords = PasswordHasher(cost: settings.scryptCost)
         lockout = LoginLockout(maxFailures: settings.loginMaxFailures, windowSeconds: settings.loginLockoutSeconds)
+        metrics = EvaluationMetrics(since: env.clock())
     }
 
     /// Creates the `default` project on an empty store and installs the bootstrap token; idempotent.

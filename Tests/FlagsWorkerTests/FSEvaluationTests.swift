@@ -262,4 +262,24 @@ struct FSEvaluationTests {
         // JWTs are not ff_ tokens anywhere else.
         #expect(await fs.call("GET", "/api/v1/flags", bearer: a.access).status == 401)
     }
+
+    @Test func evaluationsAreCountedPerFlagAndReasonForTheOrganization() async throws {
+        let (fs, a, key) = try await setUp()
+        try await fs.flag(a, ["key": "f", "name": "F"])
+        try await fs.state(a, "f", ["enabled": true])
+        for _ in 0..<3 { _ = await fs.evaluate(key, "f") }
+        _ = await fs.evaluate(key, "ghost")
+        _ = await fs.call("POST", "/v1/evaluate/bulk", apiKey: key, json: ["flag_keys": ["f"], "context": ["key": "u"]])
+        _ = await fs.call("GET", "/v1/client/production/flags", apiKey: key)
+        let metrics = await fs.call("GET", "/v1/metrics/evaluations", bearer: a.access)
+        #expect(metrics.status == 200)
+        #expect(metrics["total"] == 6)
+        let flags = try #require(metrics["flags"]?.arrayValue)
+        #expect(flags.first { $0["flag_key"] == "f" }?["reasons"] == ["FALLTHROUGH": 5])
+        #expect(flags.first { $0["flag_key"] == "ghost" }?["reasons"] == ["NOT_FOUND": 1])
+        let other = try await fs.register(email: "b@other.io", org: "Other")
+        let theirs = await fs.call("GET", "/v1/metrics/evaluations", bearer: other.access)
+        #expect(theirs["total"] == 0)
+        #expect(theirs["flags"] == [])
+    }
 }

@@ -2,7 +2,8 @@ import EdgeJSON
 import EdgeWorker
 import FlagEngine
 
-/// `POST /v1/evaluate`, `POST /v1/evaluate/bulk`, `GET /v1/client/{envKey}/flags`, `POST /v1/track`.
+/// `POST /v1/evaluate`, `POST /v1/evaluate/bulk`, `GET /v1/client/{envKey}/flags`, `POST /v1/track`;
+/// each evaluation is counted in `EvaluationMetrics`.
 ///
 /// The hot path of this dialect: the API key comes from the cache keyed by the `TOKENS` sequence,
 /// the compiled project from the one keyed by the `FLAGS` sequence (the same snapshot the EdgeFlags
@@ -20,6 +21,7 @@ enum FSEvaluate {
         let context = try FeatureSignalsModel.context(fields["context"], environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
         let result = snapshot.ruleset.evaluate(flagKey: flagKey, context: context, now: call.now)
+        call.service.metrics.record(project: key.projectID, CollectionOfOne(result))
         noteUse(call, key)
         var writer = JSONWriter(capacity: 96)
         write(result, into: &writer)
@@ -33,12 +35,14 @@ enum FSEvaluate {
         let context = try FeatureSignalsModel.context(fields["context"], environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
         var writer = JSONWriter(capacity: 64 + snapshot.ruleset.flagCount * 64)
+        var results: [Evaluation] = []
         writer.beginObject()
         switch fields["flag_keys"] {
         case nil, .null?:
             snapshot.ruleset.forEachEvaluation(context: context, now: call.now) { result in
                 writer.key(result.flagKey)
                 write(result, into: &writer)
+                results.append(result)
             }
         case .array(let items)?:
             guard items.count <= maxBulkKeys else { throw .fs(400, "flag_keys may hold at most \(maxBulkKeys) keys") }
@@ -48,13 +52,16 @@ enum FSEvaluate {
                 keys.append(text)
             }
             for flagKey in Set(keys).sorted() {
+                let result = snapshot.ruleset.evaluate(flagKey: flagKey, context: context, now: call.now)
                 writer.key(flagKey)
-                write(snapshot.ruleset.evaluate(flagKey: flagKey, context: context, now: call.now), into: &writer)
+                write(result, into: &writer)
+                results.append(result)
             }
         default:
             throw .fsInvalidBody
         }
         writer.endObject()
+        call.service.metrics.record(project: key.projectID, results)
         noteUse(call, key)
         return .jsonBytes(writer.bytes)
     }
@@ -67,12 +74,15 @@ enum FSEvaluate {
         let context = EvaluationContext(targetingKey: user, environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
         var writer = JSONWriter(capacity: 32 + snapshot.ruleset.flagCount * 32)
+        var results: [Evaluation] = []
         writer.beginObject()
         snapshot.ruleset.forEachEvaluation(context: context, now: call.now) { result in
             writer.key(result.flagKey)
             writer.value(result.value)
+            results.append(result)
         }
         writer.endObject()
+        call.service.metrics.record(project: key.projectID, results)
         noteUse(call, key)
         return .jsonBytes(writer.bytes)
     }

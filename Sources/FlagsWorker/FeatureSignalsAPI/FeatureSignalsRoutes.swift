@@ -48,6 +48,8 @@ extension FlagsWorker {
                   FSAPIKeys.list),
             route("DELETE", "/v1/api-keys/{keyID}", admin, management, "Revoke an API key", FSAPIKeys.revoke),
             route("GET", "/v1/audit", read, management, "The organization's audit log, newest first", FSAudit.list),
+            route("GET", "/v1/metrics/evaluations", read, management,
+                  "This node's evaluation counts per flag and reason, since start", FSMetrics.evaluations),
             route("GET", "/v1/webhooks", admin, management, "The organization's webhooks", FSWebhooks.list),
             route("POST", "/v1/webhooks", admin, management, "Register a webhook", FSWebhooks.create),
             route("GET", "/v1/webhooks/{id}", admin, management, "A webhook", FSWebhooks.get),

@@ -216,6 +216,8 @@ enum Schemas {
                               required: ["context"]),
         "FSBulkResult": map(ref("FSEvalResult")),
         "FSClientFlags": map(anyValue),
+        "FSEvaluationMetrics": object(["since": timestamp, "total": integer, "flags": array(object([
+            "project_id": uuid, "flag_key": string, "total": integer, "reasons": map(integer)]))]),
         "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string],
                                required: ["flag_key", "user_key"]),
     ]
@@ -255,6 +257,7 @@ enum Schemas {
         "POST /v1/members/invite": ("201", "FSMember"), "PUT /v1/members/{id}": ("200", "FSMember"),
         "GET /v1/members/{id}/permissions": ("200", "FSPermissions"), "PUT /v1/members/{id}/permissions": ("200", "FSPermissions"),
         "POST /v1/evaluate": ("200", "FSEvalResult"), "POST /v1/evaluate/bulk": ("200", "FSBulkResult"),
-        "GET /v1/client/{envKey}/flags": ("200", "FSClientFlags"), "POST /v1/track": ("204", ""),
+        "GET /v1/client/{envKey}/flags": ("200", "FSClientFlags"),
+        "GET /v1/metrics/evaluations": ("200", "FSEvaluationMetrics"), "POST /v1/track": ("204", ""),
     ]
 }
