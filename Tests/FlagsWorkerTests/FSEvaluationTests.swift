@@ -202,6 +202,14 @@ struct FSEvaluationTests {
         #expect(await fs.call("POST", "/v1/track", apiKey: key, json: ["variant_key": "v1"]).status == 400)
     }
 
+    @Test func browsersMayPreflightTheAPIKeyHeader() async throws {
+        let fs = try await FSHarness()
+        let preflight = await fs.call("OPTIONS", "/v1/evaluate", headers: ["Origin": "https://app.example",
+                                                                         "Access-Control-Request-Headers": "x-api-key"])
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["Access-Control-Allow-Headers"]?.contains("X-API-Key") == true)
+    }
+
     @Test func evaluationErrorsUseTheSpecsMessages() async throws {
         let (fs, _, key) = try await setUp()
         #expect(await fs.call("POST", "/v1/evaluate", body: "{}").json == ["error": "missing X-API-Key header"])
