@@ -17,12 +17,15 @@ struct FSAccessTests {
         var spareMemberID: String
         var apiKeyID: String
         var spareEnvironmentID: String
+        /// Requested by another member, so owners and admins may review it.
+        var approvalID: String
 
         /// The route's path with its parameters filled in from this world.
         func path(_ route: Route) -> String {
             var path = route.path
             let production = account.environments["production"] ?? ""
             if path.hasPrefix("/v1/webhooks/") { path = path.replacingOccurrences(of: "{id}", with: webhookID) }
+            if path.hasPrefix("/v1/approvals/") { path = path.replacingOccurrences(of: "{id}", with: approvalID) }
             if path.hasPrefix("/v1/members/") { path = path.replacingOccurrences(of: "{id}", with: spareMemberID) }
             if path.contains("/segments/") { path = path.replacingOccurrences(of: "{key}", with: segment) }
             if route.method == "DELETE" && path.hasSuffix("/environments/{envID}") {
@@ -54,6 +57,9 @@ struct FSAccessTests {
             case "POST /v1/members/invite": return ["email": "invited@acme.io", "role": "viewer"]
             case "PUT /v1/members/{id}": return ["role": "developer"]
             case "PUT /v1/members/{id}/permissions": return [["env_id": production, "can_toggle": true]]
+            case "POST /v1/approvals":
+                return ["project_id": .string(account.projectID), "flag_key": "f", "env_id": production, "payload": ["enabled": true]]
+            case "POST /v1/approvals/{id}/review": return ["action": "approve"]
             default: return route.method == "POST" || route.method == "PUT" ? [:] : nil
             }
         }
@@ -74,9 +80,14 @@ struct FSAccessTests {
                                 bearer: account.access, json: ["name": "k"])
         let environment = await fs.call("POST", "/v1/projects/\(account.projectID)/environments", bearer: account.access,
                                         json: ["name": "QA"])
+        let requester = try await fs.member(account, role: "developer", email: "requester-\(email)")
+        let approval = await fs.call("POST", "/v1/approvals", bearer: requester.access, json: [
+            "project_id": .string(account.projectID), "flag_key": "f",
+            "env_id": .string(account.environments["production"] ?? ""), "payload": ["enabled": true]])
         return World(account: account, webhookID: try #require(webhook["id"]?.stringValue),
                      spareMemberID: try #require(spare["id"]?.stringValue), apiKeyID: try #require(key["id"]?.stringValue),
-                     spareEnvironmentID: try #require(environment["id"]?.stringValue))
+                     spareEnvironmentID: try #require(environment["id"]?.stringValue),
+                     approvalID: try #require(approval["id"]?.stringValue))
     }
 
     /// Every JWT route, destructive ones last (so each still has something to act on), logout at the end.
@@ -130,7 +141,8 @@ struct FSAccessTests {
         // Nothing of the victim's changed or leaked.
         let flags = await fs.call("GET", "/v1/projects/\(victim.account.projectID)/flags", bearer: victim.account.access)
         #expect(flags.json.arrayValue?.map { $0["key"]?.stringValue ?? "" } == ["f"])
-        #expect(await fs.call("GET", "/v1/members", bearer: victim.account.access).json.arrayValue?.count == 2)
+        #expect(await fs.call("GET", "/v1/members", bearer: victim.account.access).json.arrayValue?.count == 3)
+        #expect(await fs.call("GET", "/v1/approvals/\(victim.approvalID)", bearer: victim.account.access)["status"] == "pending")
         #expect(await fs.call("GET", "/v1/webhooks", bearer: victim.account.access).json.arrayValue?.count == 1)
         #expect(!(await fs.call("GET", "/v1/audit", bearer: intruder.access)).text.contains(victim.account.projectID))
         // Promote and permissions name environments in the body: another organization's are 404 too.

@@ -372,6 +372,48 @@ struct FSManagementTests {
         #expect(await fs.call("GET", "/api/v1/nothing")["code"] == "NOT_FOUND")
     }
 
+    @Test func anApprovedRequestIsAppliedAndARejectedOneIsNot() async throws {
+        let fs = try await FSHarness()
+        let a = try await fs.register()
+        let dev = try await fs.member(a, role: "developer", email: "dev@acme.io")
+        try await fs.flag(a, ["key": "f", "name": "F"])
+        let key = try await fs.apiKey(a)
+        let production = JSONValue.string(a.environments["production"]!)
+        func request(_ payload: JSONValue) async -> APIResponse {
+            await fs.call("POST", "/v1/approvals", bearer: dev.access, json: [
+                "project_id": .string(a.projectID), "flag_key": "f", "env_id": production, "payload": payload, "note": "launch"])
+        }
+        let created = await request(["enabled": true, "default_value": true])
+        #expect(created.status == 201)
+        #expect(created["status"] == "pending")
+        #expect(created["requested_by"] == .string(dev.id))
+        #expect(await fs.evaluate(key, "f").reason == "DISABLED")  // nothing applied yet
+        let id = try #require(created["id"]?.stringValue)
+        let own = await fs.call("POST", "/v1/approvals/\(id)/review", bearer: dev.access, json: ["action": "approve"])
+        #expect(own.status == 403)  // developers do not review
+        let approved = await fs.call("POST", "/v1/approvals/\(id)/review", bearer: a.access, json: ["action": "approve"])
+        #expect(approved["status"] == "applied")
+        #expect(approved["reviewed_by"] == .string(a.userID))
+        #expect(await fs.evaluate(key, "f").value == true)
+        #expect(await fs.call("POST", "/v1/approvals/\(id)/review", bearer: a.access, json: ["action": "reject"]).status == 409)
+
+        let second = try #require(await request(["enabled": false])["id"]?.stringValue)
+        let rejected = await fs.call("POST", "/v1/approvals/\(second)/review", bearer: a.access,
+                                     json: ["action": "reject", "note": "not now"])
+        #expect(rejected["status"] == "rejected")
+        #expect(await fs.evaluate(key, "f").value == true)
+        let mine = await fs.call("POST", "/v1/approvals", bearer: a.access, json: [
+            "project_id": .string(a.projectID), "flag_key": "f", "env_id": production, "payload": ["enabled": false]])
+        let self_ = await fs.call("POST", "/v1/approvals/\(mine["id"]?.stringValue ?? "")/review", bearer: a.access,
+                                  json: ["action": "approve"])
+        #expect(self_.json == ["error": "cannot review your own approval request"])
+        #expect(await fs.call("GET", "/v1/approvals?status=pending", bearer: dev.access).json.arrayValue?.count == 1)
+        #expect(await fs.call("GET", "/v1/approvals", bearer: dev.access).json.arrayValue?.count == 3)
+        #expect(await request(["colour": "red"]).status == 400)
+        #expect(await fs.call("POST", "/v1/approvals", bearer: dev.access, json: [
+            "project_id": .string(a.projectID), "flag_key": "ghost", "env_id": production, "payload": ["enabled": true]]).status == 404)
+    }
+
     @Test func openAPIAndDocsDescribeEveryFeatureSignalsRoute() async throws {
         let fs = try await FSHarness()
         let document = await fs.call("GET", "/openapi.json")

@@ -218,6 +218,16 @@ enum Schemas {
         "FSClientFlags": map(anyValue),
         "FSEvaluationMetrics": object(["since": timestamp, "total": integer, "flags": array(object([
             "project_id": uuid, "flag_key": string, "total": integer, "reasons": map(integer)]))]),
+        "FSApprovalInput": object(["project_id": uuid, "flag_key": key, "env_id": uuid, "payload": ["type": "object"],
+                                   "note": string], required: ["project_id", "flag_key", "env_id", "payload"]),
+        "FSApproval": object(["id": uuid, "org_id": uuid, "project_id": uuid, "flag_key": key, "env_id": uuid,
+                              "payload": ["type": "object"], "note": string,
+                              "status": ["type": "string", "enum": ["pending", "applied", "rejected"]],
+                              "requested_by": uuid, "reviewed_by": uuid, "review_note": string,
+                              "created_at": timestamp, "reviewed_at": timestamp]),
+        "FSApprovalList": array(ref("FSApproval")),
+        "FSReviewInput": object(["action": ["type": "string", "enum": ["approve", "reject"]], "note": string],
+                                required: ["action"]),
         "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string],
                                required: ["flag_key", "user_key"]),
     ]
@@ -232,6 +242,7 @@ enum Schemas {
         "POST /v1/environments/{envID}/api-keys": "FSAPIKeyInput", "POST /v1/webhooks": "FSWebhookInput",
         "PUT /v1/webhooks/{id}": "FSWebhookInput", "POST /v1/members/invite": "FSInviteInput",
         "PUT /v1/members/{id}": "FSRoleInput", "PUT /v1/members/{id}/permissions": "FSPermissions",
+        "POST /v1/approvals": "FSApprovalInput", "POST /v1/approvals/{id}/review": "FSReviewInput",
         "POST /v1/evaluate": "FSEvaluateInput", "POST /v1/evaluate/bulk": "FSBulkInput", "POST /v1/track": "FSTrackInput",
     ]
 
@@ -258,6 +269,8 @@ enum Schemas {
         "GET /v1/members/{id}/permissions": ("200", "FSPermissions"), "PUT /v1/members/{id}/permissions": ("200", "FSPermissions"),
         "POST /v1/evaluate": ("200", "FSEvalResult"), "POST /v1/evaluate/bulk": ("200", "FSBulkResult"),
         "GET /v1/client/{envKey}/flags": ("200", "FSClientFlags"),
-        "GET /v1/metrics/evaluations": ("200", "FSEvaluationMetrics"), "POST /v1/track": ("204", ""),
+        "GET /v1/metrics/evaluations": ("200", "FSEvaluationMetrics"),
+        "GET /v1/approvals": ("200", "FSApprovalList"), "POST /v1/approvals": ("201", "FSApproval"),
+        "GET /v1/approvals/{id}": ("200", "FSApproval"), "POST /v1/approvals/{id}/review": ("200", "FSApproval"), "POST /v1/track": ("204", ""),
     ]
 }

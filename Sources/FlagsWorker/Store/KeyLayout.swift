@@ -26,6 +26,7 @@
 /// | `org:<id>` / `orgslug:<slug>` | `{id, name, slug, created_at, updated_at}` / `{org_id}` |
 /// | `member:<org>:<user id>` | `{user_id, org_id, role, permissions: [{env_id, can_toggle, can_edit_rules}], created_at, updated_at}` |
 /// | `orgproject:<org>:<project>` | `{project_id}`: the organization's projects |
+/// | `approval:<org>:<id>` | a requested state change `{id, project_id, flag_key, env_id, payload, status, requested_by, …}` |
 /// | `webhook:<project or org>:<id>` | an EdgeFlags (per project) or FeatureSignals (per org) webhook |
 /// | `delivery:<webhook id>:<19-digit (Int64.max − ms)>:<6 hex>` | a webhook delivery attempt; 30-day TTL |
 /// | `audit:<project or org>:<19-digit (Int64.max − ms)>:<6 hex>` | an audit entry; newest sorts first; 90-day TTL |
@@ -52,6 +53,8 @@ enum KeyLayout {
     static func members(_ org: String) -> String { "member:\(org):" }
     static func organizationProject(_ org: String, _ project: String) -> String { "orgproject:\(org):\(project)" }
     static func organizationProjects(_ org: String) -> String { "orgproject:\(org):" }
+    static func approval(_ org: String, _ id: String) -> String { "approval:\(org):\(id)" }
+    static func approvals(_ org: String) -> String { "approval:\(org):" }
     static func webhook(_ scope: String, _ id: String) -> String { "webhook:\(scope):\(id)" }
     static func webhooks(_ scope: String) -> String { "webhook:\(scope):" }
     static func deliveries(_ webhook: String) -> String { "delivery:\(webhook):" }
