@@ -99,8 +99,8 @@ enum FSFlagStates {
 
     private static func validate(_ state: [String: JSONValue], flag: [String: JSONValue], call: Call,
                                  project: String) throws(APIError) {
-        for name in ["rules", "variants"] where state[name] != nil && !(state[name]!.isNull) && state[name]!.arrayValue == nil {
-            throw .fsInvalidBody
+        for name in ["rules", "variants"] {
+            if let value = state[name], !value.isNull, value.arrayValue == nil { throw .fsInvalidBody }
         }
         let engineFlag = try FeatureSignalsModel.flag(flag, states: ["env": state])
         var segments: [Segment] = []

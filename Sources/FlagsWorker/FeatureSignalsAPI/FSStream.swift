@@ -19,8 +19,8 @@ enum FSStream {
             guard let now = try? fingerprints(service.flags, project: project, env: env) else { return }
             seen.withLock { old in
                 for name in Set(old.keys).union(now.keys).sorted() where old[name]?.print != now[name]?.print {
+                    guard let item = now[name] ?? old[name] else { continue }
                     let action = old[name] == nil ? "created" : now[name] == nil ? "deleted" : "updated"
-                    let item = now[name] ?? old[name]!
                     var data: [String: JSONValue] = ["type": "flag_update", "env_id": .string(env), "action": .string(action)]
                     if name.hasPrefix("segment:") {
                         data["flag_id"] = .null
