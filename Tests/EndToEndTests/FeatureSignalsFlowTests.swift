@@ -44,6 +44,24 @@ struct FeatureSignalsFlowTests {
         return dir
     }
 
+    /// The real binary on a free loopback port, in a workspace of its own.
+    func serve() throws -> (String, Process, String) {
+        let dir = try workspace()
+        do {
+            let (server, port) = try EdgeworkerBinary.serve(in: dir)
+            return (dir, server, "http://127.0.0.1:\(port)")
+        } catch {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw error
+        }
+    }
+
+    func stop(_ dir: String, _ server: Process) {
+        server.terminate()
+        server.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
     func http(_ method: String, _ url: String, bearer: String? = nil, apiKey: String? = nil, body: String? = nil) async throws
         -> Reply
     {
@@ -58,11 +76,8 @@ struct FeatureSignalsFlowTests {
     }
 
     @Test func theSeedFlowWorksAsDocumented() async throws {
-        let dir = try workspace()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (server, port) = try EdgeworkerBinary.serve(in: dir)
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
+        let (dir, server, base) = try serve()
+        defer { stop(dir, server) }
 
         let registered = try await http("POST", base + "/v1/auth/register",
                                   body: #"{"email":"ann@acme.io","password":"correct-horse","name":"Ann","org_name":"Acme Inc"}"#)
@@ -121,11 +136,8 @@ struct FeatureSignalsFlowTests {
     }
 
     @Test func anEventStreamClientSeesAToggleOverHTTP() async throws {
-        let dir = try workspace()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (server, port) = try EdgeworkerBinary.serve(in: dir)
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
+        let (dir, server, base) = try serve()
+        defer { stop(dir, server) }
         let registered = try await http("POST", base + "/v1/auth/register",
                                   body: #"{"email":"ann@acme.io","password":"correct-horse","name":"Ann","org_name":"Acme"}"#)
         let access = try #require(registered.json["tokens"]?["access_token"]?.stringValue)

@@ -21,11 +21,9 @@ enum FSEvaluate {
         let context = try FeatureSignalsModel.context(fields["context"], environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
         let result = snapshot.ruleset.evaluate(flagKey: flagKey, context: context, now: call.now)
-        call.service.metrics.record(project: key.projectID, CollectionOfOne(result))
-        noteUse(call, key)
         var writer = JSONWriter(capacity: 96)
         write(result, into: &writer)
-        return .jsonBytes(writer.bytes)
+        return answer(call, key, CollectionOfOne(result), writer)
     }
 
     /// `{"flag_keys": [...] (at most 100; omitted: every flag), "context"}` → `{key: EvalResult}`.
@@ -61,9 +59,7 @@ enum FSEvaluate {
             throw .fsInvalidBody
         }
         writer.endObject()
-        call.service.metrics.record(project: key.projectID, results)
-        noteUse(call, key)
-        return .jsonBytes(writer.bytes)
+        return answer(call, key, results, writer)
     }
 
     /// `{flag_key: value}` of every flag, for `?key=<user>` (`anonymous` when absent).
@@ -82,9 +78,7 @@ enum FSEvaluate {
             results.append(result)
         }
         writer.endObject()
-        call.service.metrics.record(project: key.projectID, results)
-        noteUse(call, key)
-        return .jsonBytes(writer.bytes)
+        return answer(call, key, results, writer)
     }
 
     /// `{flag_key, variant_key, user_key}`: counted per flag and variant on this node.
@@ -124,6 +118,14 @@ enum FSEvaluate {
             throw .fsInvalidBody
         }
         return fields
+    }
+
+    /// How every evaluation answer ends: counted, the key's use noted, the bytes sent.
+    private static func answer(_ call: Call, _ key: APIKeyRecord, _ results: some Sequence<Evaluation>,
+                               _ writer: JSONWriter) -> Response {
+        call.service.metrics.record(project: key.projectID, results)
+        noteUse(call, key)
+        return .jsonBytes(writer.bytes)
     }
 
     private static func noteUse(_ call: Call, _ key: APIKeyRecord) {
