@@ -7,7 +7,7 @@ import Testing
 /// the exit is awaited through the termination handler.
 func runAwaitingExit(_ executable: String, _ arguments: [String]) async throws -> String {
     let output = NSTemporaryDirectory() + "edgeworker-e2e-out-\(UUID().uuidString)"
-    FileManager.default.createFile(atPath: output, contents: nil)
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: output) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -159,5 +159,54 @@ struct FeatureSignalsFlowTests {
         #expect(text.hasPrefix("event: connected\ndata: {\"env_id\":\"\(production)\"}\n\n"), "\(text)")
         #expect(text.contains("event: flag-update\ndata: "), "\(text)")
         #expect(text.contains("\"flag_key\":\"f\""), "\(text)")
+    }
+
+    @Test func theDefaultSecretStopsAProductionStartAndWarnsOtherwise() async throws {
+        let dir = try EdgeworkerBinary.makeWorkspace(extraConfig: """
+
+            [env.production]
+            vars = { ENVIRONMENT = "production" }
+            kv_namespaces = [ { binding = "TOKENS", id = "tokens" }, { binding = "FLAGS", id = "flags" } ]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/wrangler-like.toml"
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #"main = "HealthWorker""#, with: #"main = "FlagsWorker""#)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
+        process.arguments = ["serve", "--port", "0", "--env", "production"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let errors = dir + "/stderr"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        try process.run()
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        let stillRunning = process.isRunning
+        if stillRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(!stillRunning, "serve started with the default JWT_SECRET in production")
+        #expect(process.terminationStatus != 0)
+        #expect(try String(contentsOfFile: errors, encoding: .utf8).contains("JWT_SECRET"))
+
+        // In development it starts, and says so loudly on stderr.
+        let dev = Process()
+        dev.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
+        dev.arguments = ["serve", "--port", "0"]
+        dev.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let warnings = dir + "/dev-stderr"
+        _ = FileManager.default.createFile(atPath: warnings, contents: nil)
+        dev.standardOutput = FileHandle.nullDevice
+        dev.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: warnings))
+        try dev.run()
+        let started = Date().addingTimeInterval(15)
+        while Date() < started, !(try String(contentsOfFile: warnings, encoding: .utf8)).contains("WARNING") {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        #expect(dev.isRunning)
+        dev.terminate()
+        dev.waitUntilExit()
+        #expect(try String(contentsOfFile: warnings, encoding: .utf8).contains("WARNING: JWT_SECRET is the default"))
     }
 }
