@@ -172,34 +172,31 @@ struct FeatureSignalsFlowTests {
         let path = dir + "/wrangler-like.toml"
         try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #"main = "HealthWorker""#, with: #"main = "FlagsWorker""#)
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
-        process.arguments = ["serve", "--port", "0", "--env", "production"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let errors = dir + "/stderr"
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
-        try process.run()
+        /// `edgeworker serve` in the workspace, its stderr in a file there.
+        func serve(_ extra: [String], stderr name: String) throws -> (Process, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
+            process.arguments = ["serve", "--port", "0"] + extra
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let errors = dir + "/" + name
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+            try process.run()
+            return (process, errors)
+        }
+        let (production, errors) = try serve(["--env", "production"], stderr: "production-stderr")
         let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        let stillRunning = process.isRunning
-        if stillRunning { process.terminate() }
-        process.waitUntilExit()
+        while production.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        let stillRunning = production.isRunning
+        if stillRunning { production.terminate() }
+        production.waitUntilExit()
         #expect(!stillRunning, "serve started with the default JWT_SECRET in production")
-        #expect(process.terminationStatus != 0)
+        #expect(production.terminationStatus != 0)
         #expect(try String(contentsOfFile: errors, encoding: .utf8).contains("JWT_SECRET"))
 
         // In development it starts, and says so loudly on stderr.
-        let dev = Process()
-        dev.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
-        dev.arguments = ["serve", "--port", "0"]
-        dev.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let warnings = dir + "/dev-stderr"
-        _ = FileManager.default.createFile(atPath: warnings, contents: nil)
-        dev.standardOutput = FileHandle.nullDevice
-        dev.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: warnings))
-        try dev.run()
+        let (dev, warnings) = try serve([], stderr: "dev-stderr")
         let started = Date().addingTimeInterval(15)
         while Date() < started, !(try String(contentsOfFile: warnings, encoding: .utf8)).contains("WARNING") {
             try await Task.sleep(nanoseconds: 50_000_000)
