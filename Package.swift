@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // liblmdb from Debian (apt `liblmdb-dev`, 0.9.24).
@@ -54,15 +55,20 @@ let package = Package(
         .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON"]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
-        // The flag service: the EdgeFlags API over KV, on the engine.
+        // The flag service: both API dialects (EdgeFlags, FeatureSignals) over KV, on the engine.
         .target(name: "FlagsWorker", dependencies: [
             "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
-        .testTarget(name: "FlagsWorkerTests", dependencies: ["FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine"]),
+        .testTarget(name: "FlagsWorkerTests", dependencies: [
+            "FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
+            .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
+        ]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
         .testTarget(name: "EdgeReplicationTests", dependencies: ["EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON"]),
         .testTarget(name: "EdgeServerTests", dependencies: [

@@ -3,9 +3,13 @@ import EdgeJSON
 import EdgeKV
 import EdgeWorker
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens) over the `TOKENS` and
-/// `FLAGS` namespaces. Name it in `wrangler-like.toml` as `main = "FlagsWorker"`.
+/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens) and the FeatureSignals
+/// API (`/v1`, JWT accounts and `fs_` API keys) over the `TOKENS` and `FLAGS` namespaces. Name it in
+/// `wrangler-like.toml` as `main = "FlagsWorker"`.
 ///
 /// Every route is in `FlagsWorker.routes`, which also generates `/openapi.json`. Settings are in
 /// `FlagsSettings`; the key layout is in `KeyLayout`.
@@ -16,7 +20,20 @@ public struct FlagsWorker: Worker {
 
     /// Seeds an empty store (the `default` project with `development`, `staging`, `production`) and
     /// installs `EDGE_BOOTSTRAP_TOKEN` if set. `serve` calls it before listening; requests also do.
+    /// The default `JWT_SECRET` is warned about on stderr, and refused with `ENVIRONMENT=production`.
     public static func prepare(env: Env) async throws {
+        let settings = FlagsSettings(env: env)
+        if settings.usesDefaultJWTSecret {
+            if settings.environment == "production" {
+                throw ConfigurationError("JWT_SECRET is the default \"\(FlagsSettings.defaultJWTSecret)\"; refusing to start with ENVIRONMENT=production. Set the secret JWT_SECRET.")
+            }
+            let warning = """
+                WARNING: JWT_SECRET is the default "\(FlagsSettings.defaultJWTSecret)": anyone can forge \
+                FeatureSignals tokens. Set the secret JWT_SECRET (environment or .dev.vars) before exposing this server.
+
+                """
+            _ = warning.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        }
         let service = try Service(env: env)
         try await service.prepare(now: env.clock())
     }
@@ -30,16 +47,70 @@ public struct FlagsWorker: Worker {
             return error.response
         }
         if request.method == "OPTIONS" { return CORS.preflight(request) }
+        let featureSignals = request.path.hasPrefix("/v1/")
         let response: Response
         switch Self.router.match(method: request.method, path: request.path) {
         case .notFound:
-            response = APIError.notFound("Route not found").response
+            response = featureSignals ? APIError.fs(404, "not found").featureSignalsResponse
+                                      : APIError.notFound("Route not found").response
         case .methodNotAllowed(let allowed):
-            response = APIError.methodNotAllowed(allowed).response
+            let error = APIError.methodNotAllowed(allowed)
+            response = featureSignals ? APIError.fs(405, "method not allowed", headers: error.headers).featureSignalsResponse
+                                      : error.response
         case .found(let route, let parameters):
-            response = await run(route, parameters: parameters, request: request, env: env, ctx: ctx, service: service)
+            if featureSignals {
+                response = await runFeatureSignals(route, parameters: parameters, request: request, env: env, ctx: ctx,
+                                                   service: service)
+            } else {
+                response = await run(route, parameters: parameters, request: request, env: env, ctx: ctx, service: service)
+            }
         }
         return CORS.decorate(response)
+    }
+
+    /// The cron trigger: applies FeatureSignals schedules whose time has come (evaluation already
+    /// honours them between ticks; this makes the stored state say so).
+    public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {
+        let service = try state.service(env: env)
+        try await service.prepare(now: env.clock())
+        _ = try await FSSchedules.apply(service: service, env: env, ctx: ctx, now: env.clock())
+    }
+
+    /// A `/v1` route: JWT or API-key authentication, per-IP limits on `/v1/auth/*`, and every
+    /// failure as `{"error": message}`.
+    private func runFeatureSignals(_ route: Route, parameters: RouteParameters, request: Request, env: Env,
+                                   ctx: ExecutionContext, service: Service) async -> Response {
+        let now = env.clock()
+        let millis = Int64(now * 1000)
+        /// One request against `key`'s per-minute budget; a 429 with `Retry-After` past it.
+        func count(_ key: String, limit: Int) throws(APIError) {
+            let decision = service.limiter.check(key: key, limit: limit, nowMillis: millis)
+            guard decision.allowed else {
+                throw .fs(429, "rate limit exceeded", headers: ["Retry-After": String(decision.retryAfter(nowMillis: millis))])
+            }
+        }
+        do {
+            if route.path.hasPrefix("/v1/auth/") { try count("ip:" + request.client.ip, limit: service.settings.authRequestsPerMinute) }
+            var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil, service: service,
+                            now: now)
+            switch route.access {
+            case .member(let needed):
+                let account = try await service.authenticateAccount(request, now: now)
+                guard account.role.satisfies(needed) else { throw APIError.fsInsufficientPermissions }
+                try count("u" + account.userID, limit: service.settings.managementPerMinute)
+                call.account = account
+            case .apiKey:
+                let key = try service.authenticateAPIKey(request, allowQuery: route.path.hasPrefix("/v1/stream/"))
+                try count("k" + key.id, limit: service.settings.apiKeyEvaluationsPerMinute)
+                call.apiKey = key
+                call.project = key.projectID
+            default:
+                break
+            }
+            return try await route.handler(call)
+        } catch {
+            return (error as? APIError)?.featureSignalsResponse ?? APIError.internalError.featureSignalsResponse
+        }
     }
 
     private func run(_ route: Route, parameters: RouteParameters, request: Request, env: Env, ctx: ExecutionContext,
@@ -48,21 +119,26 @@ public struct FlagsWorker: Worker {
         var token: TokenRecord?
         var limits: RateLimiter.Decision?
         do {
-            if route.access != .publicRoute {
+            var account: Account?
+            if route.acceptsAccount, let bearer = Self.bearer(request), bearer.split(separator: ".").count == 3 {
+                // The bridge: an owner's or admin's access JWT, for its organization's projects.
+                guard let member = try? await service.authenticateAccount(request, now: now) else { throw APIError.unauthorized }
+                guard member.role.satisfies(.admin) else { throw APIError.adminRequired }
+                account = member
+                let decision = service.limiter.check(token: "u" + member.userID, kind: route.kind, nowMillis: Int64(now * 1000))
+                limits = decision
+                guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
+            } else if route.access != .publicRoute {
                 let record = try authenticate(request, service: service, allowQueryToken: route.path.hasPrefix("/stream/"))
                 token = record
                 let decision = service.limiter.check(token: record.hash, kind: route.kind, nowMillis: Int64(now * 1000))
                 limits = decision
-                guard decision.allowed else {
-                    let retry = max(1, (decision.resetMillis - Int64(now * 1000) + 999) / 1000)
-                    var error = APIError(status: 429, code: "RATE_LIMITED", message: "Rate limit exceeded")
-                    error.headers["Retry-After"] = String(retry)
-                    throw error
-                }
+                guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
                 try Self.authorize(record, route.access)
             }
-            let call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service,
+            var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service,
                             now: now)
+            call.account = account
             var response = try await route.handler(call)
             if let limits { Self.addLimitHeaders(&response, limits) }
             return ETag.apply(to: response, request: request)
@@ -73,12 +149,23 @@ public struct FlagsWorker: Worker {
         }
     }
 
+    private static func rateLimited(_ decision: RateLimiter.Decision, now: Double) -> APIError {
+        var error = APIError(status: 429, code: "RATE_LIMITED", message: "Rate limit exceeded")
+        error.headers["Retry-After"] = String(decision.retryAfter(nowMillis: Int64(now * 1000)))
+        return error
+    }
+
+    /// The credential of `Authorization: Bearer <credential>`, if the header has that form.
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers["Authorization"] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let credential = String(parts[1]).trimmingSpaces
+        return credential.isEmpty ? nil : credential
+    }
+
     private func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
-        var presented: String?
-        if let header = request.headers["Authorization"] {
-            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { presented = String(parts[1]).trimmingSpaces }
-        }
+        var presented = Self.bearer(request)
         if presented == nil, allowQueryToken { presented = request.queryParameter("token") }
         guard let presented, !presented.isEmpty, presented.utf8.count <= 512,
               let record = try service.tokens.authenticate(presented) else { throw .unauthorized }
@@ -91,6 +178,7 @@ public struct FlagsWorker: Worker {
         case .admin: if !token.isAdmin { throw .adminRequired }
         case .permission(let permission): if !token.allows(permission) { throw .forbidden }
         case .anyRead: if !token.allows(.readFlags) && !token.allows(.readConfigs) { throw .forbidden }
+        case .member, .apiKey: throw .forbidden
         }
     }
 
@@ -133,13 +221,30 @@ struct Call: Sendable {
     let env: Env
     let ctx: ExecutionContext
     let parameters: RouteParameters
-    /// The authenticated token; nil only on public routes.
+    /// The authenticated `ff_` token of an EdgeFlags route; nil on public and FeatureSignals routes.
     let token: TokenRecord?
     let service: Service
     let now: Double
+    /// The member behind a FeatureSignals access JWT (and behind the bridge to `POST /api/v1/tokens`).
+    var account: Account?
+    /// The `fs_` key of a FeatureSignals evaluation route.
+    var apiKey: APIKeyRecord?
+    /// The project an EdgeFlags route works on: the token's.
+    var project: String
 
-    var project: String { token?.projectID ?? Project.defaultID }
-    var actor: String { token?.actor ?? "system" }
+    init(request: Request, env: Env, ctx: ExecutionContext, parameters: RouteParameters, token: TokenRecord?,
+         service: Service, now: Double) {
+        self.request = request
+        self.env = env
+        self.ctx = ctx
+        self.parameters = parameters
+        self.token = token
+        self.service = service
+        self.now = now
+        project = token?.projectID ?? Project.defaultID
+    }
+
+    var actor: String { account?.email ?? token?.actor ?? apiKey.map { "\($0.keyPrefix)..." } ?? "system" }
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
     var timestamp: String { Timestamp.format(now) }
 }
@@ -154,7 +259,23 @@ struct Route: Sendable {
     var kind: RateLimiter.Kind = .management
     var tag: String
     var summary: String
+    /// Whether an owner's or admin's FeatureSignals access JWT may call it (the bridge).
+    var acceptsAccount = false
     var handler: Handler
+
+    init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
+         summary: String, acceptsAccount: Bool = false, handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.kind = kind
+        self.tag = tag
+        self.summary = summary
+        self.acceptsAccount = acceptsAccount
+        self.handler = handler
+    }
+
+    var isFeatureSignals: Bool { path.hasPrefix("/v1/") }
 }
 
 

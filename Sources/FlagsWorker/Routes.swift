@@ -2,8 +2,11 @@ import EdgeJSON
 import EdgeWorker
 
 extension FlagsWorker {
-    /// Every route of the EdgeFlags dialect: the router and `/openapi.json` are both made from it.
-    static let routes: [Route] = [
+    /// Every route of both dialects: the router and `/openapi.json` are both made from it.
+    static let routes: [Route] = edgeFlagsRoutes + featureSignalsRoutes
+
+    /// The shared service routes and the EdgeFlags dialect (`/api/v1`, `/stream`).
+    static let edgeFlagsRoutes: [Route] = [
         Route(method: "GET", path: "/health", access: .publicRoute, tag: "service", summary: "Liveness and environment",
               handler: Service.health),
         Route(method: "GET", path: "/openapi.json", access: .publicRoute, tag: "service", summary: "This API as OpenAPI 3",
@@ -13,8 +16,9 @@ extension FlagsWorker {
                                                                "Cache-Control": CachePolicy.openAPI],
                                        bytes: EdgeFlagsOpenAPI.docsPage) }),
 
-        Route(method: "POST", path: "/api/v1/tokens", access: .admin, tag: "tokens", summary: "Create a token (plaintext shown once)",
-              handler: Tokens.create),
+        Route(method: "POST", path: "/api/v1/tokens", access: .admin, tag: "tokens",
+              summary: "Create a token (plaintext shown once); also for an owner's or admin's FeatureSignals JWT",
+              acceptsAccount: true, handler: Tokens.create),
         Route(method: "GET", path: "/api/v1/tokens", access: .admin, tag: "tokens", summary: "List tokens (never plaintext)",
               handler: Tokens.list),
         Route(method: "DELETE", path: "/api/v1/tokens/{hash}", access: .admin, tag: "tokens", summary: "Revoke a token",

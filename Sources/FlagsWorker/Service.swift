@@ -3,6 +3,22 @@ import EdgeKV
 import EdgeWorker
 import Synchronization
 
+/// `POST /v1/track` impressions, counted in memory per flag and variant (per node).
+final class TrackCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func record(flag: String, variant: String?) {
+        counts.withLock { all in
+            guard all.count < 100_000 else { return }
+            all[flag + "\u{0}" + (variant ?? ""), default: 0] += 1
+        }
+    }
+
+    func count(flag: String, variant: String?) -> Int {
+        counts.withLock { $0[flag + "\u{0}" + (variant ?? "")] ?? 0 }
+    }
+}
+
 /// The state one running flag service shares between requests: caches, rate limits, the write
 /// lock and the stream hubs. Created from the first request's `Env`.
 final class Service: Sendable {
@@ -15,6 +31,13 @@ final class Service: Sendable {
     let writes = AsyncLock()
     let subscribers = SubscriberHub()
     let tail = TailHub()
+    let accounts: AccountStore
+    let sessions: SessionTokens
+    let apiKeys: APIKeyStore
+    let passwords: PasswordHasher
+    let lockout: LoginLockout
+    let tracking = TrackCounter()
+    let metrics: EvaluationMetrics
     private let prepared = Atomic<Bool>(false)
 
     init(env: Env) throws(APIError) {
@@ -25,14 +48,19 @@ final class Service: Sendable {
         self.flags = RecordStore(kv: flags)
         self.tokens = TokenStore(kv: tokens, random: env.random, clock: env.clock, cache: TokenCache())
         limiter = RateLimiter(evaluationLimit: settings.evaluationsPerMinute, managementLimit: settings.managementPerMinute)
-        subscribers.resolver.withLock { resolver in
-            resolver = { [unowned self] project, subscribers in FlagStream.push(subscribers, service: self, project: project) }
-        }
+        let tokenRecords = RecordStore(kv: tokens)
+        accounts = AccountStore(tokens: tokenRecords, flags: self.flags)
+        sessions = SessionTokens(accessTTL: settings.accessTTLSeconds, refreshTTL: settings.refreshTTLSeconds)
+        apiKeys = APIKeyStore(kv: tokenRecords)
+        passwords = PasswordHasher(cost: settings.scryptCost)
+        lockout = LoginLockout(maxFailures: settings.loginMaxFailures, windowSeconds: settings.loginLockoutSeconds)
+        metrics = EvaluationMetrics(since: env.clock())
     }
 
     /// Creates the `default` project on an empty store and installs the bootstrap token; idempotent.
     func prepare(now: Double) async throws(APIError) {
         if prepared.load(ordering: .acquiring) { return }
+        await sessions.install(secret: settings.jwtSecret)
         // A replica receives the seeded project and the bootstrap token from its origin.
         if flags.kv.readOnlyOrigin != nil {
             prepared.store(true, ordering: .releasing)
@@ -51,5 +79,36 @@ final class Service: Sendable {
 
     func snapshot(project: String) throws(APIError) -> ProjectSnapshot {
         try projects.snapshot(project: project, store: flags)
+    }
+
+    /// The member behind `Authorization: Bearer <access JWT>`: a valid HS256 access token, not
+    /// revoked, of a live session, whose member still exists (its current role is used).
+    func authenticateAccount(_ request: Request, now: Double) async throws(APIError) -> Account {
+        guard let header = request.headers["Authorization"] else { throw .fs(401, "missing authorization header") }
+        guard let token = FlagsWorker.bearer(request), header.trimmingSpaces.lowercased().hasPrefix("bearer ") else {
+            throw .fs(401, "invalid authorization format")
+        }
+        let invalid = APIError.fs(401, "invalid or expired token")
+        guard let claims = await sessions.verify(token, issuer: SessionTokens.accessIssuer, now: now),
+              try !accounts.isRevoked(tokenID: claims.jti.value), try accounts.sessionIsLive(claims.sid),
+              let member = try accounts.member(org: claims.org_id, user: claims.user_id),
+              let role = member["role"]?.stringValue.flatMap(Role.init(rawValue:)),
+              let user = try accounts.user(id: claims.user_id) else { throw invalid }
+        var permissions: [String: (toggle: Bool, editRules: Bool)] = [:]
+        for entry in member["permissions"]?.arrayValue ?? [] {
+            guard let env = entry["env_id"]?.stringValue else { continue }
+            permissions[env] = (entry["can_toggle"]?.boolValue ?? true, entry["can_edit_rules"]?.boolValue ?? true)
+        }
+        return Account(userID: claims.user_id, orgID: claims.org_id, role: role,
+                       email: user["email"]?.stringValue ?? "", claims: claims, environmentPermissions: permissions)
+    }
+
+    /// The API key of `X-API-Key` (or `?api_key=` on streams, for EventSource clients).
+    func authenticateAPIKey(_ request: Request, allowQuery: Bool) throws(APIError) -> APIKeyRecord {
+        var presented = request.headers["X-API-Key"]?.trimmingSpaces
+        if presented == nil || presented == "", allowQuery { presented = request.queryParameter("api_key") }
+        guard let presented, !presented.isEmpty else { throw .fs(401, "missing X-API-Key header") }
+        guard let record = try apiKeys.authenticate(presented) else { throw .fs(401, "invalid API key") }
+        return record
     }
 }

@@ -63,7 +63,9 @@ struct BackgroundWorkTests {
         let seconds = await elapsed { result = await work.drain(timeout: 0.1) }
         #expect(result == false)
         #expect(seconds >= 0.09)
-        #expect(seconds < 2)
+        // Far below "forever" (the work never ends by itself); loose, because on a shared 2-core
+        // machine under others' builds the resumption alone was seen to take over 2 s.
+        #expect(seconds < 5)
         #expect(!done.isSet)
         #expect(work.running == 1)
 

@@ -17,4 +17,9 @@ enum Access: Sendable, Equatable {
     /// Either read permission (bulk evaluation: each map needs its own).
     case anyRead
     case admin
+    /// FeatureSignals: an access JWT whose member has at least this level (`.viewer` read,
+    /// `.developer` write, `.admin` admin).
+    case member(Role)
+    /// FeatureSignals: an `fs_` API key in `X-API-Key`.
+    case apiKey
 }

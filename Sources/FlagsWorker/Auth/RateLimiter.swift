@@ -1,11 +1,14 @@
 import Synchronization
 
-/// Fixed one-minute windows per token and kind of request, per node (the spec's limits are per node).
+/// Fixed windows per key and kind of request, per node (the spec's limits are per node): one minute
+/// per token for EdgeFlags, per API key and per client IP for FeatureSignals.
 final class RateLimiter: Sendable {
     enum Kind: Sendable { case evaluation, management }
 
     struct Decision {
         var allowed: Bool
+        /// Whole seconds until the window resets (at least 1): the `Retry-After` of a 429.
+        func retryAfter(nowMillis: Int64) -> Int { Int(max(1, (resetMillis - nowMillis + 999) / 1000)) }
         var limit: Int
         var remaining: Int
         /// Unix milliseconds at which the window resets.
@@ -27,8 +30,12 @@ final class RateLimiter: Sendable {
 
     func check(token: String, kind: Kind, nowMillis: Int64) -> Decision {
         let limit = kind == .evaluation ? evaluationLimit : managementLimit
-        let start = nowMillis - nowMillis % 60_000
-        let key = kind == .evaluation ? "e" + token : "m" + token
+        return check(key: kind == .evaluation ? "e" + token : "m" + token, limit: limit, nowMillis: nowMillis)
+    }
+
+    /// Counts one request against `key` in its current window of `windowMillis`.
+    func check(key: String, limit: Int, windowMillis: Int64 = 60_000, nowMillis: Int64) -> Decision {
+        let start = nowMillis - nowMillis % windowMillis
         let count = windows.withLock { windows -> Int in
             if windows.count > 100_000 { windows = windows.filter { $0.value.start == start } }
             var window = windows[key] ?? Window(start: start, count: 0)
@@ -37,6 +44,7 @@ final class RateLimiter: Sendable {
             windows[key] = window
             return window.count
         }
-        return Decision(allowed: count <= limit, limit: limit, remaining: max(0, limit - count), resetMillis: start + 60_000)
+        return Decision(allowed: count <= limit, limit: limit, remaining: max(0, limit - count),
+                        resetMillis: start + windowMillis)
     }
 }

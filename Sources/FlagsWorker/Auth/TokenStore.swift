@@ -112,13 +112,8 @@ public struct TokenStore: Sendable {
     /// The valid (present, unexpired) token for a presented plaintext.
     func authenticate(_ token: String) throws(APIError) -> TokenRecord? {
         let hash = Self.hash(token)
-        let record: TokenRecord?
-        if let cached = cache.lookup(hash, sequence: store.kv.sequence) {
-            record = cached.record
-        } else {
-            let sequence = store.kv.sequence
-            record = try store.get(hash).flatMap { TokenRecord(hash: hash, record: $0) }
-            cache.store(hash, record, sequence: sequence)
+        let record = try cache.record(hash, kv: store.kv) { () throws(APIError) in
+            try store.get(hash).flatMap { TokenRecord(hash: hash, record: $0) }
         }
         guard let record, !record.isExpired(now: clock()) else { return nil }
         return record
@@ -126,7 +121,8 @@ public struct TokenStore: Sendable {
 
     func list(projectID: String) throws(APIError) -> [TokenRecord] {
         var out: [TokenRecord] = []
-        for key in try store.keys(prefix: "") {
+        // ff_ tokens are the keys that are bare hashes; accounts and API keys have prefixes.
+        for key in try store.keys(prefix: "") where key.utf8.count == 64 && !key.contains(":") {
             if let record = try store.get(key).flatMap({ TokenRecord(hash: key, record: $0) }), record.projectID == projectID {
                 out.append(record)
             }
@@ -159,10 +155,10 @@ public struct TokenStore: Sendable {
     }
 }
 
-/// Token records by hash, valid for one `TOKENS` sequence: any change to the namespace (a revoke, a
-/// new token, another process's write) empties it.
-final class TokenCache: Sendable {
-    struct Entry { var record: TokenRecord? }
+/// Credential records by hash (`ff_` tokens, `fs_` API keys), valid for one `TOKENS` sequence: any
+/// change to the namespace (a revoke, a new credential, another process's write) empties it.
+final class CredentialCache<Record: Sendable>: Sendable {
+    struct Entry { var record: Record? }
     private struct State {
         var sequence: UInt64 = .max
         var entries: [String: Entry] = [:]
@@ -173,7 +169,7 @@ final class TokenCache: Sendable {
         state.withLock { s in s.sequence == sequence ? s.entries[hash] : nil }
     }
 
-    func store(_ hash: String, _ record: TokenRecord?, sequence: UInt64) {
+    func store(_ hash: String, _ record: Record?, sequence: UInt64) {
         state.withLock { s in
             if s.sequence != sequence || s.entries.count > 100_000 {
                 s.sequence = sequence
@@ -182,7 +178,18 @@ final class TokenCache: Sendable {
             s.entries[hash] = Entry(record: record)
         }
     }
+
+    /// The cached record, else `load()` (one KV read) remembered for this sequence.
+    func record(_ hash: String, kv: KVNamespace, load: () throws(APIError) -> Record?) throws(APIError) -> Record? {
+        if let cached = lookup(hash, sequence: kv.sequence) { return cached.record }
+        let sequence = kv.sequence
+        let record = try load()
+        store(hash, record, sequence: sequence)
+        return record
+    }
 }
+
+typealias TokenCache = CredentialCache<TokenRecord>
 
 public struct ConfigurationError: Error, CustomStringConvertible {
     public var description: String

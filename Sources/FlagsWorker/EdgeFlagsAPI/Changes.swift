@@ -1,25 +1,62 @@
 import EdgeJSON
 import EdgeWorker
 
+/// One stored change, whichever dialect made it.
+struct Change: Sendable {
+    var action: Call.Action
+    /// The webhook event: `flag.created`, …, and FeatureSignals' `flag.state_updated`, `flag.promoted`, …
+    var event: String
+    var resourceType: String
+    var key: String
+    var projectID: String?
+    /// Found from the project when nil.
+    var orgID: String?
+    var before: JSONValue?
+    var after: JSONValue?
+    var environment: String?
+}
+
 /// What every change goes through after it is stored: an audit entry, the webhooks subscribed to
-/// its event (delivered after the response), and the live streams of the project.
+/// its event — the project's EdgeFlags ones and its organization's FeatureSignals ones — delivered
+/// after the response, and the live streams of the project.
 extension Call {
-    enum Action: String { case create, update, delete }
+    enum Action: String, Sendable { case create, update, delete }
 
     func recorded(_ action: Action, _ resourceType: String, key: String, before: JSONValue?, after: JSONValue?,
                   environment: String? = nil) async throws(APIError) {
-        let entry: [String: JSONValue] = [
-            "timestamp": .string(timestamp), "actor": .string(actor), "action": .string(action.rawValue),
-            "resource_type": .string(resourceType), "resource_key": .string(key), "project_id": .string(project),
-            "before": before ?? .null, "after": after ?? .null,
-        ]
-        let suffix = env.random.bytes(3).map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
-        try await service.flags.put(KeyLayout.audit(project, millis: Int64(now * 1000), suffix: suffix), entry,
-                                    ttl: Audit.retentionSeconds)
         let past = action == .create ? "created" : action == .update ? "updated" : "deleted"
-        Webhooks.notify(self, event: "\(resourceType).\(past)", resource: key, environment: environment,
-                        data: after ?? before ?? .null)
-        if resourceType == "flag" || resourceType == "config" || resourceType == "segment" {
+        try await record(Change(action: action, event: "\(resourceType).\(past)", resourceType: resourceType, key: key,
+                                projectID: project, orgID: nil, before: before, after: after, environment: environment))
+    }
+
+    func record(_ change: Change) async throws(APIError) {
+        var org = change.orgID
+        if org == nil, let project = change.projectID {
+            org = try service.flags.get(KeyLayout.project(project))?["org_id"]?.stringValue
+        }
+        guard let scope = change.projectID ?? org else { return }
+        let suffix = Hex.encode(env.random.bytes(3))
+        var entry: [String: JSONValue] = [
+            "id": .string(UUIDText.make(env.random)), "timestamp": .string(timestamp), "actor": .string(actor),
+            "action": .string(change.action.rawValue), "event": .string(change.event),
+            "resource_type": .string(change.resourceType), "resource_key": .string(change.key),
+            "project_id": change.projectID.map(JSONValue.string) ?? .null,
+            "before": change.before ?? .null, "after": change.after ?? .null,
+        ]
+        if let org { entry["org_id"] = .string(org) }
+        if let user = account?.userID { entry["actor_id"] = .string(user) }
+        try await service.flags.put(KeyLayout.audit(scope, millis: Int64(now * 1000), suffix: suffix), entry,
+                                    ttl: Audit.retentionSeconds)
+        let data = change.after ?? change.before ?? .null
+        if let project = change.projectID {
+            Webhooks.notify(self, scope: project, event: change.event, resource: change.key,
+                            environment: change.environment, data: data)
+        }
+        if let org {
+            Webhooks.notify(self, scope: org, event: change.event, resource: change.key, environment: change.environment,
+                            data: data)
+        }
+        if let project = change.projectID, ["flag", "config", "segment"].contains(change.resourceType) {
             service.subscribers.changed(project: project)
         }
     }

@@ -81,6 +81,7 @@ enum Flags {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.flag(call.project, key)
             guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
+            try requireEdgeFlagsRecord(before)
             let version = Versioning.version(of: before)
             try Versioning.check(call.request, current: version)
             var after = before
@@ -101,6 +102,7 @@ enum Flags {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.flag(call.project, key)
             guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
+            try requireEdgeFlagsRecord(before)
             try Versioning.check(call.request, current: Versioning.version(of: before))
             try await call.service.flags.delete(storageKey)
             try await call.recorded(.delete, "flag", key: key, before: .object(before), after: nil)
@@ -129,6 +131,7 @@ enum Flags {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.flag(call.project, key)
             guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
+            try requireEdgeFlagsRecord(before)
             let version = Versioning.version(of: before)
             try Versioning.check(call.request, current: version)
             var environments = before["environments"]?.objectValue ?? [:]
@@ -148,6 +151,14 @@ enum Flags {
             try await call.recorded(.update, "flag", key: key, before: .object(before), after: .object(after),
                                     environment: environment)
             return .json(["key": .string(key), "flag": .object(after)])
+        }
+    }
+
+    /// A FeatureSignals flag (its states live in their own records) is read and evaluated here but
+    /// changed only through `/v1`, which keeps its states with it.
+    static func requireEdgeFlagsRecord(_ record: [String: JSONValue]) throws(APIError) {
+        if FeatureSignalsModel.isFlag(record) {
+            throw .conflict("Flag is managed through the FeatureSignals API (/v1/projects/{id}/flags)")
         }
     }
 

@@ -56,6 +56,14 @@ enum Project {
         .json(["environments": .array(environments(try load(call)).map(JSONValue.string))])
     }
 
+    /// A FeatureSignals project's environments have ids, colors, states and API keys of their own:
+    /// they are added and removed through `/v1/projects/{id}/environments`.
+    static func requireEdgeFlagsEnvironments(_ record: [String: JSONValue]) throws(APIError) {
+        if record["org_id"] != nil {
+            throw .conflict("Environments of this project are managed through the FeatureSignals API (/v1/projects/{id}/environments)")
+        }
+    }
+
     static func addEnvironment(_ call: Call) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("name")
@@ -63,6 +71,7 @@ enum Project {
         try ResourceKey.validate(name)
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let before = try load(call)
+            try requireEdgeFlagsEnvironments(before)
             var names = environments(before)
             guard !names.contains(name) else { throw .conflict("Environment already exists") }
             names.append(name)
@@ -79,6 +88,7 @@ enum Project {
         let name = call.parameter("name")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let before = try load(call)
+            try requireEdgeFlagsEnvironments(before)
             var names = environments(before)
             guard names.contains(name) else { throw .notFound("Environment not found") }
             guard names.count > 1 else { throw .validation("Cannot delete the last environment of a project") }

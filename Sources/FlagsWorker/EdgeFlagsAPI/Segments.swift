@@ -58,6 +58,9 @@ enum Segments {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.segment(call.project, key)
             guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Segment not found") }
+            if FeatureSignalsModel.isSegment(before) {
+                throw .conflict("Segment is managed through the FeatureSignals API (/v1/projects/{id}/segments)")
+            }
             let version = Versioning.version(of: before)
             try Versioning.check(call.request, current: version)
             var after = before
@@ -78,6 +81,9 @@ enum Segments {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.segment(call.project, key)
             guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Segment not found") }
+            if FeatureSignalsModel.isSegment(before) {
+                throw .conflict("Segment is managed through the FeatureSignals API (/v1/projects/{id}/segments)")
+            }
             try Versioning.check(call.request, current: Versioning.version(of: before))
             try await call.service.flags.delete(storageKey)
             try await call.recorded(.delete, "segment", key: key, before: .object(before), after: nil)

@@ -24,6 +24,13 @@ enum Tokens {
             guard seconds > call.now else { throw .validation("expires_at must be in the future") }
             expiresAt = Timestamp.format(seconds)
         }
+        var call = call
+        if let account = call.account {
+            // The bridge: an owner or admin mints tokens for any project of its organization.
+            guard let project = try call.service.flags.get(KeyLayout.project(projectID)),
+                  project["org_id"]?.stringValue == account.orgID else { throw .notFound("Project not found") }
+            call.project = projectID
+        }
         // An admin token mints tokens for its own project only.
         guard projectID == call.project else { throw .forbidden }
         let created: (token: String, record: TokenRecord)

@@ -51,17 +51,27 @@ enum Webhooks {
         return .object(out)
     }
 
-    /// Fires `event` to the project's subscribed webhooks after the response (`waitUntil`).
-    static func notify(_ call: Call, event: String, resource: String, environment: String?, data: JSONValue) {
-        guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(call.project)) else { return }
+    /// Fires `event` to the webhooks of `scope` — a project's (EdgeFlags) or an organization's
+    /// (FeatureSignals, which sign with `X-FeatureSignals-Signature: sha256=…` and record each
+    /// delivery) — after the response (`waitUntil`).
+    static func notify(_ call: Call, scope: String, event: String, resource: String, environment: String?, data: JSONValue) {
+        guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(scope)) else { return }
         let targets = records.compactMap { record -> WebhookTarget? in
             guard let id = record["id"]?.stringValue, let url = record["url"]?.stringValue,
                   let subscribed = record["events"]?.arrayValue?.compactMap(\.stringValue),
-                  subscribed.contains(event) else { return nil }
-            return WebhookTarget(id: id, url: url, events: subscribed, secret: record["secret"]?.stringValue)
+                  subscribed.contains(event) || subscribed.contains("*"), record["enabled"] != false else { return nil }
+            let featureSignals = record["org_id"] != nil
+            return WebhookTarget(id: id, url: url, events: subscribed, secret: record["secret"]?.stringValue,
+                                 style: featureSignals ? .featureSignals : .edgeFlags)
         }
         guard !targets.isEmpty else { return }
-        let delivery = WebhookDelivery(fetch: call.env.fetch, allowPrivate: call.service.settings.allowPrivateWebhookTargets)
+        let store = call.service.flags, random = call.env.random, clock = call.env.clock
+        let delivery = WebhookDelivery(fetch: call.env.fetch, allowPrivate: call.service.settings.allowPrivateWebhookTargets,
+                                       onAttempt: { attempt in
+                                           guard attempt.target.style == .featureSignals else { return }
+                                           await FSWebhooks.recordDelivery(attempt, store: store, random: random,
+                                                                           now: clock())
+                                       })
         let timestamp = call.timestamp
         call.ctx.waitUntil {
             await delivery.deliver(event: event, resource: resource, environment: environment, data: data,

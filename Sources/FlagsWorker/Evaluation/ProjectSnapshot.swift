@@ -3,7 +3,9 @@ import FlagEngine
 import Synchronization
 
 /// Everything an evaluation of one project reads, compiled once per `FLAGS` change: the ruleset,
-/// each flag's declared type, and the configs with their per-environment values.
+/// each flag's declared type, and the configs with their per-environment values. Flags and segments
+/// of both dialects compile into the one ruleset; FeatureSignals states join their flag under the
+/// environment's slug.
 struct ProjectSnapshot: Sendable {
     struct Config: Sendable {
         var key: String
@@ -25,16 +27,22 @@ struct ProjectSnapshot: Sendable {
     static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
         var flags: [Flag] = []
         var types: [String: JSONValue] = [:]
+        let states = try featureSignalsStates(project: project, store: store)
         for record in try store.records(prefix: KeyLayout.flags(project)) {
             // Records were validated when written; one that no longer translates is left out rather
             // than taking every other flag down with it.
-            guard let flag = try? EdgeFlagsModel.flag(record) else { continue }
+            let featureSignals = FeatureSignalsModel.isFlag(record)
+            let key = record["key"]?.stringValue ?? ""
+            guard let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states[key] ?? [:])
+                                            : try? EdgeFlagsModel.flag(record) else { continue }
             flags.append(flag)
-            if let type = record["type"], !type.isNull { types[flag.key] = type }
+            if let type = record[featureSignals ? "flag_type" : "type"], !type.isNull { types[flag.key] = type }
         }
         var segments: [Segment] = []
         for record in try store.records(prefix: KeyLayout.segments(project)) {
-            if let segment = try? EdgeFlagsModel.segment(record) { segments.append(segment) }
+            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
+                                                                : try? EdgeFlagsModel.segment(record)
+            if let segment { segments.append(segment) }
         }
         var configs: [Config] = []
         for record in try store.records(prefix: KeyLayout.configs(project)) {
@@ -49,6 +57,23 @@ struct ProjectSnapshot: Sendable {
         var index: [String: Int] = [:]
         for (i, config) in configs.enumerated() { index[config.key] = i }
         return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs, configIndex: index)
+    }
+
+    /// FeatureSignals states of the project: flag key → environment slug → state.
+    static func featureSignalsStates(project: String, store: RecordStore) throws(APIError)
+        -> [String: [String: [String: JSONValue]]]
+    {
+        var slugs: [String: String] = [:]
+        for environment in try store.records(prefix: KeyLayout.environments(project)) {
+            if let id = environment["id"]?.stringValue, let slug = environment["slug"]?.stringValue { slugs[id] = slug }
+        }
+        var out: [String: [String: [String: JSONValue]]] = [:]
+        for state in try store.records(prefix: KeyLayout.flagStates(project)) {
+            guard let key = state["flag_key"]?.stringValue, let env = state["env_id"]?.stringValue,
+                  let slug = slugs[env] else { continue }
+            out[key, default: [:]][slug] = state
+        }
+        return out
     }
 
     /// Writes are checked by compiling, so this only runs for data written around the API (the CLI).

@@ -1,10 +1,11 @@
-/// `/docs`: renders `/openapi.json` with a "try it" form per operation. Self-contained (the service
+/// `/docs`: renders `/openapi.json` (both dialects) with a "try it" form per operation, sending the
+/// bearer (an `ff_` token or a JWT) or, on API-key routes, `X-API-Key`. Self-contained (the service
 /// may run with no Internet access); everything untrusted is inserted as text, never as HTML.
 enum DocsPage {
     static let html = #"""
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>EdgeFlags API</title>
+<title>EdgeFlags and FeatureSignals APIs</title>
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:14px 24px}header input{width:340px;padding:4px 8px}
@@ -15,13 +16,17 @@ summary{cursor:pointer}.m{display:inline-block;min-width:64px;font-weight:600;fo
 pre{background:#f0f2f5;padding:8px;overflow:auto;max-height:320px}textarea{width:100%;min-height:80px}
 label{display:block;margin:4px 0}label input{width:60%}button{margin-top:6px;padding:4px 14px}
 </style></head><body>
-<header><strong>EdgeFlags API</strong> — token <input id="token" placeholder="ff_… (kept in this browser only)"></header>
+<header><strong>EdgeFlags · FeatureSignals</strong> — bearer <input id="token" placeholder="ff_… or access JWT (kept in this browser only)">
+ API key <input id="apikey" placeholder="fs_srv_… for /v1 evaluation"></header>
 <main id="main">Loading /openapi.json…</main>
 <script>
 "use strict";
 const tokenInput = document.getElementById("token");
 tokenInput.value = localStorage.getItem("edgeflags-token") || "";
 tokenInput.addEventListener("change", () => localStorage.setItem("edgeflags-token", tokenInput.value));
+const keyInput = document.getElementById("apikey");
+keyInput.value = localStorage.getItem("featuresignals-key") || "";
+keyInput.addEventListener("change", () => localStorage.setItem("featuresignals-key", keyInput.value));
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
@@ -74,7 +79,9 @@ function operation(spec, path, method, op) {
       else if (p.in === "query") query.set(name, input.value);
       else headers[name] = input.value;
     }
-    if (tokenInput.value) headers["Authorization"] = "Bearer " + tokenInput.value;
+    const security = Object.keys((op.security || [{}])[0] || {});
+    if (security.includes("apiKey")) { if (keyInput.value) headers["X-API-Key"] = keyInput.value; }
+    else if (tokenInput.value) headers["Authorization"] = "Bearer " + tokenInput.value;
     if (body) headers["Content-Type"] = "application/json";
     const q = query.toString();
     try {

@@ -1,28 +1,31 @@
 import EdgeJSON
 
-/// `/openapi.json`, generated from `FlagsWorker.routes` so that it describes every route there is,
-/// and `/docs`, a self-contained page that renders it.
+/// `/openapi.json`, generated from `FlagsWorker.routes` so that it describes every route there is
+/// in both dialects, and `/docs`, a self-contained page that renders it.
 enum EdgeFlagsOpenAPI {
     static let document: [UInt8] = build().serialized()
     static let docsPage: [UInt8] = Array(DocsPage.html.utf8)
 
     static func build() -> JSONValue {
         var paths: [String: JSONValue] = [:]
+        var tags: [String] = []
         for route in FlagsWorker.routes {
             var operations = paths[route.path]?.objectValue ?? [:]
-            operations[route.method.lowercased()] = operation(route)
+            operations[route.method.lowercased()] = route.isFeatureSignals ? featureSignalsOperation(route) : operation(route)
             paths[route.path] = .object(operations)
+            if !tags.contains(route.tag) { tags.append(route.tag) }
         }
         return [
             "openapi": "3.0.3",
-            "info": ["title": "EdgeFlags API (edgeworker)", "version": "1.0.0",
-                     "description": "Feature flags and configs at the edge. Authenticate with `Authorization: Bearer ff_…`."],
+            "info": ["title": "EdgeFlags and FeatureSignals APIs (edgeworker)", "version": "1.0.0",
+                     "description": "Feature flags and configs at the edge, in two dialects. EdgeFlags (`/api/v1`): `Authorization: Bearer ff_…`. FeatureSignals (`/v1`): `Authorization: Bearer <access JWT>` for management, `X-API-Key: fs_…` for evaluation."],
             "servers": [["url": "/"]],
-            "tags": .array(["service", "tokens", "flags", "configs", "segments", "evaluation", "project", "audit",
-                            "webhooks", "streams"].map { ["name": .string($0)] }),
+            "tags": .array(tags.map { ["name": .string($0)] }),
             "paths": .object(paths),
-            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
-                           "schemas": .object(Schemas.all)],
+            "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"],
+                                               "jwt": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"],
+                                               "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"]],
+                           "schemas": .object(Schemas.all.merging(Schemas.featureSignals) { first, _ in first })],
         ]
     }
 
@@ -71,6 +74,67 @@ enum EdgeFlagsOpenAPI {
         return .object(op)
     }
 
+    /// A `/v1` operation: JWT or API-key security, `{"error": message}` failures.
+    private static func featureSignalsOperation(_ route: Route) -> JSONValue {
+        var op: [String: JSONValue] = [
+            "tags": [.string(route.tag)], "summary": .string(route.summary), "operationId": .string(operationID(route)),
+        ]
+        var parameters: [JSONValue] = route.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { part in
+            ["name": .string(String(part.dropFirst().dropLast())), "in": "path", "required": true,
+             "schema": ["type": "string"]]
+        }
+        func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
+            ["name": .string(name), "in": "query", "required": false, "description": .string(description),
+             "schema": ["type": .string(type)]]
+        }
+        if route.path == "/v1/audit" {
+            parameters += [query("limit", "integer", "1–200, default 50"), query("offset", "integer", "default 0")]
+        }
+        if route.path.hasPrefix("/v1/client/") { parameters.append(query("key", "string", "the user's key")) }
+        if route.path.hasPrefix("/v1/stream/") {
+            parameters.append(query("api_key", "string", "the API key, for EventSource clients that cannot set headers"))
+        }
+        if !parameters.isEmpty { op["parameters"] = .array(parameters) }
+        let signature = route.method + " " + route.path
+        if route.method == "POST" || route.method == "PUT", let body = Schemas.featureSignalsRequests[signature] {
+            op["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+        }
+        var responses: [String: JSONValue] = [:]
+        let (status, schema) = Schemas.featureSignalsResponses[signature]
+            ?? (route.method == "DELETE" || route.path == "/v1/auth/logout" ? ("204", "") : ("200", "FSObject"))
+        if route.path.hasPrefix("/v1/stream/") {
+            responses["200"] = ["description": "text/event-stream: connected, flag-update, heartbeats",
+                                "content": ["text/event-stream": ["schema": ["type": "string"]]]]
+        } else if schema.isEmpty {
+            responses[status] = ["description": "Done"]
+        } else {
+            responses[status] = ["description": "Success", "content": ["application/json": ["schema": ref(schema)]]]
+        }
+        func failure(_ description: String) -> JSONValue {
+            ["description": .string(description), "content": ["application/json": ["schema": ref("FSError")]]]
+        }
+        switch route.access {
+        case .member:
+            op["security"] = [["jwt": []]]
+            responses["401"] = failure("missing authorization header, invalid authorization format, invalid or expired token")
+            responses["403"] = failure("insufficient permissions")
+        case .apiKey:
+            op["security"] = [["apiKey": []]]
+            responses["401"] = failure("missing X-API-Key header, invalid API key")
+        default:
+            break
+        }
+        if route.access == .apiKey && route.path.contains("{envKey}") {
+            responses["403"] = failure("API key does not belong to environment <envKey>")
+        }
+        if route.method == "POST" || route.method == "PUT" { responses["400"] = failure("invalid request body, or a field's rule") }
+        if route.path.contains("{") { responses["404"] = failure("not found (also another organization's)") }
+        if route.method == "POST" && !route.path.hasPrefix("/v1/evaluate") { responses["409"] = failure("duplicate") }
+        responses["429"] = failure("rate limit exceeded (see Retry-After)")
+        op["responses"] = .object(responses)
+        return .object(op)
+    }
+
     private static func extraParameters(_ route: Route) -> [JSONValue] {
         func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
             ["name": .string(name), "in": "query", "required": false, "description": .string(description),
@@ -104,11 +168,12 @@ enum EdgeFlagsOpenAPI {
     }
 
     private static func operationID(_ route: Route) -> String {
+        let dialect = route.isFeatureSignals ? "fs" : ""
         let words = route.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map { part -> String in
             let clean = String(part).replacing("{", with: "by_").replacing("}", with: "").replacing(".", with: "_")
             return clean.prefix(1).uppercased() + clean.dropFirst()
         }
-        return route.method.lowercased() + words.joined()
+        return dialect + (dialect.isEmpty ? route.method.lowercased() : route.method.capitalized) + words.joined()
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }

@@ -14,15 +14,17 @@ enum FlagStream {
         let session = WebSocketSession(
             onOpen: { outbound in
                 let live = SubscriberHub.Subscriber(project: project, outbound: outbound)
-                holder.set(live)
-                service.subscribers.add(live) { service.flags.kv.sequence }
+                let id = service.subscribers.add(project: project, sequence: { service.flags.kv.sequence }) {
+                    push([live], service: service, project: project)
+                }
+                holder.set(live, id: id)
             },
             onText: { text, outbound in
-                guard let live = holder.get() else { return }
+                guard let live = holder.get()?.subscriber else { return }
                 handle(text, subscriber: live, outbound: outbound, service: service)
             },
             onClose: {
-                if let live = holder.get() { service.subscribers.remove(live) }
+                if let id = holder.get()?.id { service.subscribers.remove(id) }
             })
         return Response(status: 101, body: .webSocket(session))
     }
@@ -116,7 +118,7 @@ enum FlagStream {
 
 /// The live subscriber of one connection, set once it opens.
 private final class SubscriberHolder: Sendable {
-    private let value = Mutex<SubscriberHub.Subscriber?>(nil)
-    func set(_ subscriber: SubscriberHub.Subscriber) { value.withLock { $0 = subscriber } }
-    func get() -> SubscriberHub.Subscriber? { value.withLock { $0 } }
+    private let value = Mutex<(subscriber: SubscriberHub.Subscriber, id: UInt64)?>(nil)
+    func set(_ subscriber: SubscriberHub.Subscriber, id: UInt64) { value.withLock { $0 = (subscriber, id) } }
+    func get() -> (subscriber: SubscriberHub.Subscriber, id: UInt64)? { value.withLock { $0 } }
 }

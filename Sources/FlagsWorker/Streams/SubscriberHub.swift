@@ -3,10 +3,12 @@ import EdgeWorker
 import FlagEngine
 import Synchronization
 
-/// The `/stream/flags` subscribers of every project. After each change they are re-evaluated and
-/// sent a diff of the values that changed for them; a poll of the `FLAGS` sequence every 250 ms
-/// catches changes written by another process (the CLI).
+/// Everyone following a project's changes live: the EdgeFlags `/stream/flags` WebSockets and the
+/// FeatureSignals `/v1/stream/{envKey}` event streams. A change made through either API notifies
+/// the project's listeners at once; a poll of the `FLAGS` sequence every 250 ms catches changes
+/// written by another process (the CLI, a replica applying the origin's changes).
 final class SubscriberHub: Sendable {
+    /// A `/stream/flags` connection: its context and the values it was last sent.
     final class Subscriber: Sendable {
         let project: String
         let outbound: WebSocketOutbound
@@ -19,50 +21,57 @@ final class SubscriberHub: Sendable {
         }
     }
 
+    private struct Listener {
+        var project: String
+        var changed: @Sendable () -> Void
+    }
     private struct State {
-        var subscribers: [ObjectIdentifier: Subscriber] = [:]
+        var listeners: [UInt64: Listener] = [:]
+        var nextID: UInt64 = 0
         var poller: Task<Void, Never>?
     }
     private let state = Mutex(State())
 
-    /// Re-evaluates the project's subscribers and sends each its diff.
+    /// Tells the project's listeners that something changed; each works out what, for itself.
     func changed(project: String) {
-        let subscribers = state.withLock { $0.subscribers.values.filter { $0.project == project } }
-        guard !subscribers.isEmpty else { return }
-        resolver.withLock { $0 }?(project, subscribers)
+        let listeners = state.withLock { $0.listeners.values.filter { $0.project == project } }
+        for listener in listeners { listener.changed() }
     }
 
-    /// Set by the stream route: evaluates a subscriber list against the current snapshot.
-    let resolver = Mutex<(@Sendable (String, [Subscriber]) -> Void)?>(nil)
-
-    func add(_ subscriber: Subscriber, sequence: @escaping @Sendable () -> UInt64) {
+    /// Adds a listener of `project`; `sequence` reads the `FLAGS` change sequence for the poll.
+    /// Returns the id to `remove` it with.
+    func add(project: String, sequence: @escaping @Sendable () -> UInt64,
+             changed: @escaping @Sendable () -> Void) -> UInt64 {
         state.withLock { s in
-            s.subscribers[ObjectIdentifier(subscriber)] = subscriber
-            guard s.poller == nil else { return }
-            s.poller = Task { [weak self] in
-                var seen = sequence()
-                while !Task.isCancelled {
-                    try? await Task.sleep(nanoseconds: 250_000_000)
-                    guard let self else { return }
-                    let now = sequence()
-                    guard now != seen else { continue }
-                    seen = now
-                    let projects = Set(self.state.withLock { $0.subscribers.values.map(\.project) })
-                    for project in projects { self.changed(project: project) }
+            s.nextID += 1
+            s.listeners[s.nextID] = Listener(project: project, changed: changed)
+            if s.poller == nil {
+                s.poller = Task { [weak self] in
+                    var seen = sequence()
+                    while !Task.isCancelled {
+                        try? await Task.sleep(nanoseconds: 250_000_000)
+                        guard let self else { return }
+                        let now = sequence()
+                        guard now != seen else { continue }
+                        seen = now
+                        let projects = Set(self.state.withLock { $0.listeners.values.map(\.project) })
+                        for project in projects { self.changed(project: project) }
+                    }
                 }
             }
+            return s.nextID
         }
     }
 
-    func remove(_ subscriber: Subscriber) {
+    func remove(_ id: UInt64) {
         state.withLock { s in
-            s.subscribers.removeValue(forKey: ObjectIdentifier(subscriber))
-            if s.subscribers.isEmpty {
+            s.listeners.removeValue(forKey: id)
+            if s.listeners.isEmpty {
                 s.poller?.cancel()
                 s.poller = nil
             }
         }
     }
 
-    var count: Int { state.withLock { $0.subscribers.count } }
+    var count: Int { state.withLock { $0.listeners.count } }
 }

@@ -1,8 +1,8 @@
 import EdgeJSON
 import EdgeWorker
 
-/// A failure of the EdgeFlags API, with its status and the dialect's body
-/// `{"error": message, "code": CODE, "details": {...}?}`.
+/// A failure of either API, with its status and the dialect's body: EdgeFlags
+/// `{"error": message, "code": CODE, "details": {...}?}`, FeatureSignals `{"error": message}`.
 struct APIError: Error, Sendable {
     var status: Int
     var code: String
@@ -27,6 +27,13 @@ struct APIError: Error, Sendable {
     }
     static let internalError = APIError(status: 500, code: "INTERNAL_ERROR", message: "Internal server error")
 
+    /// A FeatureSignals failure: its message is the whole body, exactly as the spec words it.
+    static func fs(_ status: Int, _ message: String, headers: Headers = [:]) -> APIError {
+        APIError(status: status, code: "FS", message: message, headers: headers)
+    }
+    static let fsInvalidBody = APIError.fs(400, "invalid request body")
+    static let fsInsufficientPermissions = APIError.fs(403, "insufficient permissions")
+
     var body: JSONValue {
         var object: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
         if let details { object["details"] = details }
@@ -34,4 +41,11 @@ struct APIError: Error, Sendable {
     }
 
     var response: Response { .json(body, status: status, headers: headers) }
+
+    /// The FeatureSignals body. Errors raised by shared code (storage) keep their status; their
+    /// message is lower-cased into that dialect's style.
+    var featureSignalsResponse: Response {
+        let text = code == "FS" ? message : status >= 500 ? "internal server error" : message.lowercased()
+        return .json(["error": .string(text)], status: status, headers: headers)
+    }
 }

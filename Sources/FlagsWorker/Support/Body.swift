@@ -4,21 +4,28 @@ import EdgeWorker
 /// A request's JSON object body, with typed field access that fails as a 400 naming the field.
 struct Body {
     let fields: [String: JSONValue]
+    /// Set by a dialect that answers every malformed body with one error (FeatureSignals'
+    /// `invalid request body`) instead of EdgeFlags' messages naming the field.
+    let invalid: APIError?
 
     /// The body as a JSON object; malformed JSON, bad UTF-8 or another JSON type is a 400.
-    init(_ request: Request) throws(APIError) {
-        guard !request.body.isEmpty else { throw .validation("Request body must be a JSON object") }
+    init(_ request: Request, invalid: APIError? = nil) throws(APIError) {
+        self.invalid = invalid
+        guard !request.body.isEmpty else { throw invalid ?? .validation("Request body must be a JSON object") }
         let value: JSONValue
         do {
             value = try JSONValue.parse(request.body, maxDepth: 64)
         } catch {
-            throw .validation("Invalid JSON body: \(error.description)")
+            throw invalid ?? .validation("Invalid JSON body: \(error.description)")
         }
-        guard case .object(let fields) = value else { throw .validation("Request body must be a JSON object") }
+        guard case .object(let fields) = value else { throw invalid ?? .validation("Request body must be a JSON object") }
         self.fields = fields
     }
 
-    init(fields: [String: JSONValue]) { self.fields = fields }
+    init(fields: [String: JSONValue], invalid: APIError? = nil) {
+        self.fields = fields
+        self.invalid = invalid
+    }
 
     subscript(name: String) -> JSONValue? {
         guard let value = fields[name], !value.isNull else { return nil }
@@ -32,32 +39,49 @@ struct Body {
 
     func string(_ name: String) throws(APIError) -> String? {
         guard let value = self[name] else { return nil }
-        guard case .string(let text) = value else { throw Self.wrongType(name, "a string") }
+        guard case .string(let text) = value else { throw fail(name, "a string") }
         return text
     }
 
     func bool(_ name: String) throws(APIError) -> Bool? {
         guard let value = self[name] else { return nil }
-        guard case .bool(let flag) = value else { throw Self.wrongType(name, "a boolean") }
+        guard case .bool(let flag) = value else { throw fail(name, "a boolean") }
         return flag
     }
 
     func object(_ name: String) throws(APIError) -> [String: JSONValue]? {
         guard let value = self[name] else { return nil }
-        guard case .object(let object) = value else { throw Self.wrongType(name, "an object") }
+        guard case .object(let object) = value else { throw fail(name, "an object") }
         return object
     }
 
     func strings(_ name: String) throws(APIError) -> [String]? {
         guard let value = self[name] else { return nil }
-        guard case .array(let items) = value else { throw Self.wrongType(name, "an array of strings") }
+        guard case .array(let items) = value else { throw fail(name, "an array of strings") }
         var out: [String] = []
         for item in items {
-            guard case .string(let text) = item else { throw Self.wrongType(name, "an array of strings") }
+            guard case .string(let text) = item else { throw fail(name, "an array of strings") }
             out.append(text)
         }
         return out
     }
+
+    /// A number, integral when `integer` is set.
+    func number(_ name: String, integer: Bool = false) throws(APIError) -> Double? {
+        guard let value = self[name] else { return nil }
+        guard case .number(let number) = value, !integer || number == number.rounded() else {
+            throw fail(name, integer ? "an integer" : "a number")
+        }
+        return number
+    }
+
+    func array(_ name: String) throws(APIError) -> [JSONValue]? {
+        guard let value = self[name] else { return nil }
+        guard case .array(let items) = value else { throw fail(name, "an array") }
+        return items
+    }
+
+    private func fail(_ name: String, _ expected: String) -> APIError { invalid ?? Self.wrongType(name, expected) }
 
     static func wrongType(_ name: String, _ expected: String) -> APIError {
         .validation("Invalid field type: \(name) must be \(expected)", details: ["field": .string(name)])

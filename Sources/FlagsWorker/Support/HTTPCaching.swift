@@ -47,7 +47,7 @@ enum CORS {
         Response(status: 204, headers: [
             "Access-Control-Allow-Origin": "*",
             "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, X-API-Key",
             "Access-Control-Max-Age": "86400",
         ], bytes: [])
     }

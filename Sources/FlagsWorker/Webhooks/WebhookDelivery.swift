@@ -4,10 +4,26 @@ import EdgeWorker
 
 /// A registered webhook.
 struct WebhookTarget: Sendable {
+    /// How a dialect signs: EdgeFlags `X-Webhook-Signature: <hex>`, FeatureSignals
+    /// `X-FeatureSignals-Signature: sha256=<hex>`.
+    enum Style: Sendable { case edgeFlags, featureSignals }
+
     var id: String
     var url: String
     var events: [String]
     var secret: String?
+    var style: Style = .edgeFlags
+}
+
+/// One delivery attempt, for the FeatureSignals delivery log.
+struct WebhookAttempt: Sendable {
+    var target: WebhookTarget
+    var event: String
+    var attempt: Int
+    /// nil when no answer came (refused, unreachable, blocked by the SSRF guard).
+    var status: Int?
+    var success: Bool
+    var payload: [UInt8]
 }
 
 /// Delivers one event to its targets: POST `{event, resource, environment, data, timestamp}` with
@@ -18,14 +34,17 @@ struct WebhookDelivery: Sendable {
     let allowPrivate: Bool
     let retryDelays: [Double]
     let sleep: @Sendable (Double) async -> Void
+    let onAttempt: (@Sendable (WebhookAttempt) async -> Void)?
 
     init(fetch: @escaping @Sendable (Request) async throws -> Response, allowPrivate: Bool,
          retryDelays: [Double] = [1, 5, 25],
-         sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(nanoseconds: UInt64($0 * 1e9)) }) {
+         sleep: @escaping @Sendable (Double) async -> Void = { try? await Task.sleep(nanoseconds: UInt64($0 * 1e9)) },
+         onAttempt: (@Sendable (WebhookAttempt) async -> Void)? = nil) {
         self.fetch = fetch
         self.allowPrivate = allowPrivate
         self.retryDelays = retryDelays
         self.sleep = sleep
+        self.onAttempt = onAttempt
     }
 
     static func signature(secret: String, body: [UInt8]) -> String {
@@ -50,12 +69,23 @@ struct WebhookDelivery: Sendable {
     func deliver(_ body: [UInt8], event: String, to target: WebhookTarget) async -> Bool {
         var headers: Headers = ["Content-Type": "application/json", "User-Agent": "edgeworker-webhooks/1",
                                 "X-Webhook-Event": event, "X-Webhook-Id": target.id]
-        if let secret = target.secret { headers["X-Webhook-Signature"] = Self.signature(secret: secret, body: body) }
+        if let secret = target.secret {
+            let signature = Self.signature(secret: secret, body: body)
+            switch target.style {
+            case .edgeFlags: headers["X-Webhook-Signature"] = signature
+            case .featureSignals: headers["X-FeatureSignals-Signature"] = "sha256=" + signature
+            }
+        }
         let request = Request(method: "POST", target: target.url, headers: headers, body: body)
         for attempt in 0...retryDelays.count {
             if attempt > 0 { await sleep(retryDelays[attempt - 1]) }
-            guard WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate) else { return false }
-            if let response = try? await fetch(request), (200..<300).contains(response.status) { return true }
+            let allowed = WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate)
+            let status = allowed ? (try? await fetch(request))?.status : nil
+            let success = status.map { (200..<300).contains($0) } ?? false
+            await onAttempt?(WebhookAttempt(target: target, event: event, attempt: attempt + 1, status: status,
+                                            success: success, payload: body))
+            if success { return true }
+            if !allowed { return false }
         }
         return false
     }

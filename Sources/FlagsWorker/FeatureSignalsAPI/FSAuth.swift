@@ -1,0 +1,153 @@
+import EdgeJSON
+import EdgeWorker
+
+/// `POST /v1/auth/register|login|refresh|logout`: accounts, JWT pairs, rotating refresh tokens.
+enum FSAuth {
+    static let environments: [(slug: String, name: String)] = [("dev", "Development"), ("staging", "Staging"),
+                                                                ("production", "Production")]
+    static let defaultColor = "#6B7280"
+
+    /// Creates, all or nothing, the user (owner), the organization, the project `default` and its
+    /// environments `dev`, `staging`, `production`. The email index is written last: until it is,
+    /// no account exists, and a failure before it deletes what was written.
+    static func register(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
+        let password = try body.string("password") ?? ""
+        let name = (try body.string("name") ?? "").trimmingSpaces
+        let orgName = (try body.string("org_name") ?? "").trimmingSpaces
+        guard !email.isEmpty, !password.isEmpty, !name.isEmpty, !orgName.isEmpty else {
+            throw .fs(400, "email, password, name, and org_name are required")
+        }
+        guard password.count >= 8 else { throw .fs(400, "password must be at least 8 characters") }
+        guard email.utf8.count <= 254, email.contains("@"), name.count <= 200, orgName.count <= 200,
+              password.utf8.count <= 1024 else { throw .fsInvalidBody }
+        let service = call.service
+        guard try service.accounts.user(email: email) == nil else { throw .fs(409, "email already registered") }
+        // The expensive part, outside the write lock.
+        guard let hash = await service.passwords.hash(password, random: call.env.random) else { throw .internalError }
+
+        let (user, org) = try await service.writes.run { () async throws(APIError) -> ([String: JSONValue], [String: JSONValue]) in
+            guard try service.accounts.user(email: email) == nil else { throw .fs(409, "email already registered") }
+            let stamp = JSONValue.string(call.timestamp)
+            let userID = call.newID(), orgID = call.newID(), projectID = call.newID()
+            let slug = try service.accounts.freeSlug(Slug.make(orgName), random: call.env.random)
+            let org: [String: JSONValue] = ["id": .string(orgID), "name": .string(orgName), "slug": .string(slug),
+                                            "created_at": stamp, "updated_at": stamp]
+            let user: [String: JSONValue] = ["id": .string(userID), "email": .string(email), "name": .string(name),
+                                             "org_id": .string(orgID), "password_hash": .string(hash),
+                                             "created_at": stamp, "updated_at": stamp]
+            var written: [(RecordStore, String)] = []
+            func put(_ store: RecordStore, _ key: String, _ record: [String: JSONValue]) async throws(APIError) {
+                written.append((store, key))
+                try await store.put(key, record)
+            }
+            do {
+                try await put(service.flags, KeyLayout.organization(orgID), org)
+                try await put(service.flags, KeyLayout.organizationSlug(slug), ["org_id": .string(orgID)])
+                try await put(service.accounts.tokens, KeyLayout.user(userID), user)
+                try await put(service.flags, KeyLayout.member(orgID, userID),
+                              ["user_id": .string(userID), "org_id": .string(orgID), "role": .string(Role.owner.rawValue),
+                               "permissions": [], "created_at": stamp, "updated_at": stamp])
+                for (key, record) in FSProjects.records(id: projectID, orgID: orgID, name: "Default Project", slug: "default",
+                                                        environments: environments.map { ($0.slug, $0.name, defaultColor) },
+                                                        newID: call.newID, timestamp: call.timestamp) {
+                    try await put(service.flags, key, record)
+                }
+                try await put(service.accounts.tokens, KeyLayout.email(email), ["user_id": .string(userID)])
+            } catch let error as APIError {
+                for (store, key) in written.reversed() { try? await store.delete(key) }
+                throw error
+            } catch {
+                for (store, key) in written.reversed() { try? await store.delete(key) }
+                throw .internalError
+            }
+            return (user, org)
+        }
+        let tokens = try await startSession(call, userID: user["id"]?.stringValue ?? "", orgID: org["id"]?.stringValue ?? "",
+                                            role: .owner)
+        return .json(["user": FSShape.user(user), "organization": FSShape.organization(org), "tokens": tokens.json],
+                     status: 201)
+    }
+
+    /// An unknown email runs the same scrypt work as a wrong password and gets the same answer.
+    static func login(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
+        let password = try body.string("password") ?? ""
+        let service = call.service
+        let millis = Int64(call.now * 1000)
+        if let retry = service.lockout.retryAfter(email, nowMillis: millis) {
+            throw .fs(429, "too many failed login attempts, try again later", headers: ["Retry-After": String(retry)])
+        }
+        let user = email.isEmpty ? nil : try service.accounts.user(email: email)
+        let matches = await service.passwords.verify(password, against: user?["password_hash"]?.stringValue)
+        guard matches, let user, let userID = user["id"]?.stringValue, let orgID = user["org_id"]?.stringValue,
+              let role = try service.accounts.member(org: orgID, user: userID)?["role"]?.stringValue.flatMap(Role.init) else {
+            service.lockout.recordFailure(email, nowMillis: millis)
+            throw .fs(401, "invalid credentials")
+        }
+        service.lockout.reset(email)
+        let tokens = try await startSession(call, userID: userID, orgID: orgID, role: role)
+        return .json(["user": FSShape.user(user, full: false), "tokens": tokens.json])
+    }
+
+    /// Rotates: the presented refresh token is spent and a new pair returned. A spent one presented
+    /// again means it was copied, so its whole session is revoked.
+    static func refresh(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        guard let presented = try body.string("refresh_token") else { throw .fsInvalidBody }
+        let invalid = APIError.fs(401, "invalid refresh token")
+        let service = call.service
+        guard let claims = await service.sessions.verify(presented, issuer: SessionTokens.refreshIssuer, now: call.now) else {
+            throw invalid
+        }
+        let pair = try await service.writes.run { () async throws(APIError) -> SessionTokens.Pair in
+            guard let session = try service.accounts.session(claims.sid), session["revoked_at"] == nil else { throw invalid }
+            guard session["refresh_jti"]?.stringValue == claims.jti.value else {
+                try await service.accounts.revoke(session: claims.sid, now: call.now, ttl: service.settings.refreshTTLSeconds)
+                throw invalid
+            }
+            guard let role = try service.accounts.member(org: claims.org_id, user: claims.user_id)?["role"]?.stringValue
+                .flatMap(Role.init) else { throw invalid }
+            let pair: SessionTokens.Pair
+            do {
+                pair = try await service.sessions.issue(userID: claims.user_id, orgID: claims.org_id, role: role,
+                                                        session: claims.sid, now: call.now, newID: call.newID)
+            } catch {
+                throw .internalError
+            }
+            try await service.accounts.rotate(session: claims.sid, to: pair.refreshClaims.jti.value, now: call.now,
+                                              ttl: service.settings.refreshTTLSeconds)
+            return pair
+        }
+        return .json(pair.json)
+    }
+
+    /// Revokes the access token and its whole session (every refresh token of the login).
+    static func logout(_ call: Call) async throws(APIError) -> Response {
+        let claims = call.member.claims
+        try await call.service.accounts.revoke(tokenID: claims.jti.value, expiresAt: claims.exp.value.timeIntervalSince1970,
+                                               now: call.now)
+        try await call.service.accounts.revoke(session: claims.sid, now: call.now,
+                                               ttl: call.service.settings.refreshTTLSeconds)
+        return Response(status: 204, bytes: [])
+    }
+
+    private static func startSession(_ call: Call, userID: String, orgID: String, role: Role) async throws(APIError)
+        -> SessionTokens.Pair
+    {
+        let session = call.newID()
+        let pair: SessionTokens.Pair
+        do {
+            pair = try await call.service.sessions.issue(userID: userID, orgID: orgID, role: role, session: session,
+                                                         now: call.now, newID: call.newID)
+        } catch {
+            throw .internalError
+        }
+        try await call.service.accounts.startSession(session, userID: userID, orgID: orgID,
+                                                     refreshID: pair.refreshClaims.jti.value, now: call.now,
+                                                     ttl: call.service.settings.refreshTTLSeconds)
+        return pair
+    }
+}

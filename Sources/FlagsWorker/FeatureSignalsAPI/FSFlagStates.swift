@@ -1,0 +1,125 @@
+import EdgeJSON
+import EdgeWorker
+import FlagEngine
+
+/// The per-environment state of a flag (the toggle): `flagstate:<project>:<key>:<env id>`, with
+/// promote and the kill switch. A flag without a state in an environment is off there.
+enum FSFlagStates {
+    static let fields = ["enabled", "default_value", "rules", "percentage_rollout", "variants", "scheduled_enable_at",
+                         "scheduled_disable_at"]
+    /// What changing each field needs of a developer with per-environment permissions.
+    static let toggles: Set<String> = ["enabled", "scheduled_enable_at", "scheduled_disable_at"]
+
+    static func shape(_ state: [String: JSONValue]) -> JSONValue {
+        FSShape.pick(state, ["flag_id", "flag_key", "env_id", "updated_at"] + fields)
+    }
+
+    /// The stored state, or the empty (disabled) one.
+    static func load(_ call: Call, project: String, flag: [String: JSONValue], env: String) throws(APIError)
+        -> (record: [String: JSONValue], stored: Bool)
+    {
+        let key = flag["key"]?.stringValue ?? ""
+        if let state = try call.service.flags.get(KeyLayout.flagState(project, key, env)) { return (state, true) }
+        return (["flag_id": flag["id"] ?? .null, "flag_key": .string(key), "env_id": .string(env), "enabled": false,
+                 "default_value": .null, "rules": [], "percentage_rollout": 0, "variants": [],
+                 "scheduled_enable_at": .null, "scheduled_disable_at": .null, "updated_at": .null], false)
+    }
+
+    static func get(_ call: Call) async throws(APIError) -> Response {
+        let project = call.parameter("id")
+        _ = try call.ownedProject(project)
+        let flag = try FSFlags.load(call, project: project, key: call.parameter("key"))
+        let env = call.parameter("envID")
+        _ = try call.ownedEnvironment(project: project, env)
+        return .json(shape(try load(call, project: project, flag: flag, env: env).record))
+    }
+
+    /// A partial upsert of the state.
+    static func update(_ call: Call) async throws(APIError) -> Response {
+        let project = call.parameter("id"), key = call.parameter("key"), env = call.parameter("envID")
+        let body = try call.featureSignalsBody()
+        let given = body.fields.filter { fields.contains($0.key) }
+        try authorize(call, fields: Set(given.keys), env: env)
+        return try await change(call, project: project, key: key, env: env, event: "flag.state_updated") { state in
+            for (name, value) in given { state[name] = value }
+        }
+    }
+
+    /// `{source_env_id, target_env_id}`: copies enabled, default value, rules and rollout.
+    static func promote(_ call: Call) async throws(APIError) -> Response {
+        let project = call.parameter("id"), key = call.parameter("key")
+        let body = try call.featureSignalsBody()
+        guard let source = try body.string("source_env_id"), let target = try body.string("target_env_id") else {
+            throw .fs(400, "source_env_id and target_env_id are required")
+        }
+        try authorize(call, fields: ["enabled", "rules"], env: target)
+        _ = try call.ownedProject(project)
+        let flag = try FSFlags.load(call, project: project, key: key)
+        _ = try call.ownedEnvironment(project: project, source)
+        let from = try load(call, project: project, flag: flag, env: source).record
+        return try await change(call, project: project, key: key, env: target, event: "flag.promoted") { state in
+            for name in ["enabled", "default_value", "rules", "percentage_rollout"] { state[name] = from[name] ?? .null }
+        }
+    }
+
+    /// `{env_id}`: off at once, whatever the schedule says.
+    static func kill(_ call: Call) async throws(APIError) -> Response {
+        let project = call.parameter("id"), key = call.parameter("key")
+        let body = try call.featureSignalsBody()
+        guard let env = try body.string("env_id") else { throw .fs(400, "env_id is required") }
+        try authorize(call, fields: ["enabled"], env: env)
+        return try await change(call, project: project, key: key, env: env, event: "flag.killed") { state in
+            state["enabled"] = false
+            state["scheduled_enable_at"] = .null
+        }
+    }
+
+    /// Applies `edit` to the state under the write lock, validates it by compiling it with the
+    /// project's segments, stores it and records the change.
+    static func change(_ call: Call, project: String, key: String, env: String, event: String,
+                       actor: String? = nil, _ edit: @Sendable (inout [String: JSONValue]) -> Void)
+        async throws(APIError) -> Response
+    {
+        try await call.service.writes.run { () async throws(APIError) -> Response in
+            if call.account != nil { _ = try call.ownedProject(project) }
+            let flag = try FSFlags.load(call, project: project, key: key)
+            if call.account != nil { _ = try call.ownedEnvironment(project: project, env) }
+            let (before, stored) = try load(call, project: project, flag: flag, env: env)
+            var after = before
+            edit(&after)
+            after["updated_at"] = .string(call.timestamp)
+            try validate(after, flag: flag, call: call, project: project)
+            try await call.service.flags.put(KeyLayout.flagState(project, key, env), after)
+            try await call.recordFeatureSignals(stored ? .update : .create, event: event, resourceType: "flag", key: key,
+                                                project: project, before: stored ? shape(before) : nil,
+                                                after: shape(after), environment: env)
+            return .json(shape(after))
+        }
+    }
+
+    private static func validate(_ state: [String: JSONValue], flag: [String: JSONValue], call: Call,
+                                 project: String) throws(APIError) {
+        for name in ["rules", "variants"] {
+            if let value = state[name], !value.isNull, value.arrayValue == nil { throw .fsInvalidBody }
+        }
+        let engineFlag = try FeatureSignalsModel.flag(flag, states: ["env": state])
+        var segments: [Segment] = []
+        for record in try call.service.flags.records(prefix: KeyLayout.segments(project)) {
+            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
+                                                                : try? EdgeFlagsModel.segment(record)
+            if let segment { segments.append(segment) }
+        }
+        do {
+            _ = try Ruleset(flags: [engineFlag], segments: segments)
+        } catch {
+            throw .fs(400, error.message)
+        }
+    }
+
+    /// Developers may be limited per environment: flipping needs `can_toggle`, the rest `can_edit_rules`.
+    private static func authorize(_ call: Call, fields: Set<String>, env: String) throws(APIError) {
+        let toggle = !fields.isDisjoint(with: toggles)
+        let edit = !fields.subtracting(toggles).isEmpty
+        guard call.member.may(toggle: toggle, editRules: edit, environment: env) else { throw .fsInsufficientPermissions }
+    }
+}

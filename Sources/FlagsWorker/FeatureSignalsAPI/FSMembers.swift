@@ -1,0 +1,147 @@
+import EdgeJSON
+import EdgeWorker
+
+/// `/v1/members`: the organization's users and roles, and developers' per-environment permissions.
+/// Nobody removes themselves, the last owner stays an owner, and only owners make or unmake owners.
+enum FSMembers {
+    static func shape(_ member: [String: JSONValue], user: [String: JSONValue]?) -> JSONValue {
+        ["id": member["user_id"] ?? .null, "user_id": member["user_id"] ?? .null, "org_id": member["org_id"] ?? .null,
+         "email": user?["email"] ?? .null, "name": user?["name"] ?? .null, "role": member["role"] ?? .null,
+         "created_at": member["created_at"] ?? .null]
+    }
+
+    static func list(_ call: Call) async throws(APIError) -> Response {
+        var out: [JSONValue] = []
+        let members = try call.service.accounts.members(org: call.member.orgID)
+            .sorted { ($0["created_at"]?.stringValue ?? "") < ($1["created_at"]?.stringValue ?? "") }
+        for member in members {
+            out.append(shape(member, user: try call.service.accounts.user(id: member["user_id"]?.stringValue ?? "")))
+        }
+        return .json(.array(out))
+    }
+
+    /// `{email, role, name?, password?}`: no email is sent, so a password given here is how the new
+    /// member logs in; without one the member exists but cannot log in yet.
+    static func invite(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
+        guard !email.isEmpty, email.contains("@"), email.utf8.count <= 254 else { throw .fs(400, "email and role are required") }
+        let role = try self.role(body)
+        let name = (try body.string("name") ?? "").trimmingSpaces
+        let password = try body.string("password")
+        if let password, password.count < 8 { throw .fs(400, "password must be at least 8 characters") }
+        let service = call.service
+        var hash: String?
+        if let password { hash = await service.passwords.hash(password, random: call.env.random) }
+        let org = call.member.orgID
+        return try await service.writes.run { () async throws(APIError) -> Response in
+            guard try service.accounts.user(email: email) == nil else { throw .fs(409, "email already registered") }
+            let userID = call.newID(), stamp = JSONValue.string(call.timestamp)
+            var user: [String: JSONValue] = ["id": .string(userID), "email": .string(email),
+                                             "name": .string(name.isEmpty ? email : name), "org_id": .string(org),
+                                             "created_at": stamp, "updated_at": stamp]
+            if let hash { user["password_hash"] = .string(hash) }
+            let member: [String: JSONValue] = ["user_id": .string(userID), "org_id": .string(org), "role": .string(role.rawValue),
+                                               "permissions": [], "created_at": stamp, "updated_at": stamp]
+            try await service.accounts.tokens.put(KeyLayout.user(userID), user)
+            try await service.flags.put(KeyLayout.member(org, userID), member)
+            try await service.accounts.tokens.put(KeyLayout.email(email), ["user_id": .string(userID)])
+            let shown = shape(member, user: user)
+            try await call.recordFeatureSignals(.create, event: "member.invited", resourceType: "member", key: email,
+                                                project: nil, before: nil, after: shown)
+            return .json(shown, status: 201)
+        }
+    }
+
+    static func update(_ call: Call) async throws(APIError) -> Response {
+        let id = call.parameter("id")
+        let body = try call.featureSignalsBody()
+        let role = try self.role(body)
+        return try await call.service.writes.run { () async throws(APIError) -> Response in
+            let before = try load(call, id)
+            let current = Role(rawValue: before["role"]?.stringValue ?? "") ?? .viewer
+            if (current == .owner || role == .owner) && call.member.role != .owner { throw .fsInsufficientPermissions }
+            if current == .owner, role != .owner, try owners(call) <= 1 { throw .fs(400, "cannot demote the last owner") }
+            var after = before
+            after["role"] = .string(role.rawValue)
+            after["updated_at"] = .string(call.timestamp)
+            try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), after)
+            let user = try call.service.accounts.user(id: id)
+            try await call.recordFeatureSignals(.update, event: "member.updated", resourceType: "member",
+                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                before: shape(before, user: user), after: shape(after, user: user))
+            return .json(shape(after, user: user))
+        }
+    }
+
+    static func remove(_ call: Call) async throws(APIError) -> Response {
+        let id = call.parameter("id")
+        guard id != call.member.userID else { throw .fs(400, "cannot remove yourself") }
+        return try await call.service.writes.run { () async throws(APIError) -> Response in
+            let before = try load(call, id)
+            if before["role"]?.stringValue == Role.owner.rawValue {
+                guard call.member.role == .owner else { throw .fsInsufficientPermissions }
+                guard try owners(call) > 1 else { throw .fs(400, "cannot remove the last owner") }
+            }
+            let user = try call.service.accounts.user(id: id)
+            try await call.service.flags.delete(KeyLayout.member(call.member.orgID, id))
+            if let email = user?["email"]?.stringValue {
+                try await call.service.accounts.tokens.delete(KeyLayout.email(email))
+            }
+            try await call.service.accounts.tokens.delete(KeyLayout.user(id))
+            try await call.recordFeatureSignals(.delete, event: "member.removed", resourceType: "member",
+                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                before: shape(before, user: user), after: nil)
+            return Response(status: 204, bytes: [])
+        }
+    }
+
+    static func permissions(_ call: Call) async throws(APIError) -> Response {
+        .json(try load(call, call.parameter("id"))["permissions"] ?? [])
+    }
+
+    /// `[{env_id, can_toggle, can_edit_rules}]` (bare, or as `{"permissions": […]}`), replacing the set.
+    static func setPermissions(_ call: Call) async throws(APIError) -> Response {
+        let id = call.parameter("id")
+        let list: [JSONValue]
+        switch try? JSONValue.parse(call.request.body, maxDepth: 16) {
+        case .array(let items)?: list = items
+        case .object(let fields)?:
+            guard case .array(let items)? = fields["permissions"] else { throw .fsInvalidBody }
+            list = items
+        default: throw .fsInvalidBody
+        }
+        var entries: [JSONValue] = []
+        for item in list {
+            guard case .string(let env)? = item["env_id"] else { throw .fsInvalidBody }
+            let toggle = item["can_toggle"] ?? true, edit = item["can_edit_rules"] ?? true
+            guard let canToggle = toggle.boolValue, let canEdit = edit.boolValue else { throw .fsInvalidBody }
+            _ = try call.ownedEnvironment(env)
+            entries.append(["env_id": .string(env), "can_toggle": .bool(canToggle), "can_edit_rules": .bool(canEdit)])
+        }
+        return try await call.service.writes.run { () async throws(APIError) -> Response in
+            var member = try load(call, id)
+            member["permissions"] = .array(entries)
+            member["updated_at"] = .string(call.timestamp)
+            try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), member)
+            return .json(.array(entries))
+        }
+    }
+
+    private static func load(_ call: Call, _ id: String) throws(APIError) -> [String: JSONValue] {
+        guard UUIDText.isValid(id), let member = try call.service.accounts.member(org: call.member.orgID, user: id) else {
+            throw .fs(404, "member not found")
+        }
+        return member
+    }
+
+    private static func owners(_ call: Call) throws(APIError) -> Int {
+        try call.service.accounts.members(org: call.member.orgID).filter { $0["role"]?.stringValue == Role.owner.rawValue }.count
+    }
+
+    private static func role(_ body: Body) throws(APIError) -> Role {
+        guard let text = try body.string("role") else { throw .fs(400, "email and role are required") }
+        guard let role = Role(rawValue: text) else { throw .fs(400, "role must be one of owner, admin, developer, viewer") }
+        return role
+    }
+}

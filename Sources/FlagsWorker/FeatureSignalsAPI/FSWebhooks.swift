@@ -1,0 +1,104 @@
+import EdgeJSON
+import EdgeWorker
+
+/// `/v1/webhooks`: the organization's webhooks (`webhook:<org>:<id>`), signed with
+/// `X-FeatureSignals-Signature: sha256=<hex HMAC>`, each attempt kept in a delivery log. Delivery
+/// itself is the shared `WebhookDelivery` (retries, the SSRF guard).
+enum FSWebhooks {
+    static let events: Set<String> = [
+        "*", "flag.created", "flag.updated", "flag.deleted", "flag.state_updated", "flag.promoted", "flag.killed",
+        "segment.created", "segment.updated", "segment.deleted", "api_key.created", "api_key.revoked",
+        "project.created", "project.deleted", "environment.created", "environment.deleted",
+        "member.invited", "member.updated", "member.removed",
+    ]
+    static let deliveryRetentionSeconds: Int64 = 30 * 24 * 3600
+
+    static func shape(_ record: [String: JSONValue]) -> JSONValue {
+        var out = FSShape.pick(record, ["id", "org_id", "name", "url", "events", "enabled", "created_at", "updated_at"])
+            .objectValue ?? [:]
+        out["has_secret"] = .bool(record["secret"] != nil)
+        return .object(out)
+    }
+
+    static func list(_ call: Call) async throws(APIError) -> Response {
+        .json(.array(try call.service.flags.records(prefix: KeyLayout.webhooks(call.member.orgID)).map(shape)))
+    }
+
+    static func create(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        guard let url = try body.string("url"), !url.isEmpty else { throw .fs(400, "url is required") }
+        var record: [String: JSONValue] = ["id": .string(call.newID()), "org_id": .string(call.member.orgID),
+                                           "name": .string(url), "events": ["*"], "enabled": true,
+                                           "created_at": .string(call.timestamp), "updated_at": .string(call.timestamp)]
+        try merge(body, into: &record, call: call)
+        try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, record["id"]?.stringValue ?? ""), record)
+        return .json(shape(record), status: 201)
+    }
+
+    static func get(_ call: Call) async throws(APIError) -> Response {
+        .json(shape(try load(call)))
+    }
+
+    static func update(_ call: Call) async throws(APIError) -> Response {
+        let body = try call.featureSignalsBody()
+        return try await call.service.writes.run { () async throws(APIError) -> Response in
+            var record = try load(call)
+            try merge(body, into: &record, call: call)
+            record["updated_at"] = .string(call.timestamp)
+            try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, call.parameter("id")), record)
+            return .json(shape(record))
+        }
+    }
+
+    static func delete(_ call: Call) async throws(APIError) -> Response {
+        _ = try load(call)
+        let id = call.parameter("id")
+        for key in try call.service.flags.keys(prefix: KeyLayout.deliveries(id)) { try await call.service.flags.delete(key) }
+        try await call.service.flags.delete(KeyLayout.webhook(call.member.orgID, id))
+        return Response(status: 204, bytes: [])
+    }
+
+    /// Newest first.
+    static func deliveries(_ call: Call) async throws(APIError) -> Response {
+        _ = try load(call)
+        return .json(.array(try call.service.flags.records(prefix: KeyLayout.deliveries(call.parameter("id"))).map { .object($0) }))
+    }
+
+    /// One attempt into the log (`WebhookDelivery.onAttempt`); the secret never is.
+    static func recordDelivery(_ attempt: WebhookAttempt, store: RecordStore, random: RandomSource, now: Double) async {
+        let record: [String: JSONValue] = [
+            "id": .string(UUIDText.make(random)), "webhook_id": .string(attempt.target.id), "event_type": .string(attempt.event),
+            "attempt": .number(Double(attempt.attempt)), "response_status": attempt.status.map { .number(Double($0)) } ?? .null,
+            "success": .bool(attempt.success), "payload": (try? JSONValue.parse(attempt.payload)) ?? .null,
+            "delivered_at": .string(Timestamp.format(now)),
+        ]
+        try? await store.put(KeyLayout.delivery(attempt.target.id, millis: Int64(now * 1000), suffix: Hex.encode(random.bytes(3))),
+                             record, ttl: deliveryRetentionSeconds)
+    }
+
+    private static func load(_ call: Call) throws(APIError) -> [String: JSONValue] {
+        let id = call.parameter("id")
+        guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.webhook(call.member.orgID, id)) else {
+            throw .fs(404, "webhook not found")
+        }
+        return record
+    }
+
+    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: Call) throws(APIError) {
+        if let url = try body.string("url") {
+            if let problem = WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
+                throw .fs(400, problem.lowercased())
+            }
+            record["url"] = .string(url)
+        }
+        if let name = try body.string("name") { record["name"] = .string(name) }
+        if let enabled = try body.bool("enabled") { record["enabled"] = .bool(enabled) }
+        if let secret = try body.string("secret") { record["secret"] = secret.isEmpty ? nil : .string(secret) }
+        if let list = try body.strings("events") {
+            for event in list where !events.contains(event) {
+                throw .fs(400, "invalid event \"\(event)\": must be one of \(events.sorted().joined(separator: ", "))")
+            }
+            record["events"] = .array((list.isEmpty ? ["*"] : list).map(JSONValue.string))
+        }
+    }
+}

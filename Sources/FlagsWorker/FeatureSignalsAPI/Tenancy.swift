@@ -1,0 +1,77 @@
+import EdgeJSON
+import EdgeWorker
+
+/// What every FeatureSignals management route shares: the caller's organization, and resources
+/// that are found only inside it — another organization's project, environment or key is a 404,
+/// exactly like one that does not exist.
+extension Call {
+    /// The caller of a `.member` route (the dispatcher sets it before the handler runs).
+    var member: Account {
+        guard let account else { preconditionFailure("a .member route ran without an account") }
+        return account
+    }
+
+    /// The request body; anything but a JSON object of the right types is `invalid request body`.
+    func featureSignalsBody() throws(APIError) -> Body {
+        try Body(request, invalid: .fsInvalidBody)
+    }
+
+    func newID() -> String { UUIDText.make(env.random) }
+
+    /// The project `id` of the caller's organization.
+    func ownedProject(_ id: String) throws(APIError) -> [String: JSONValue] {
+        guard UUIDText.isValid(id), let record = try service.flags.get(KeyLayout.project(id)),
+              record["org_id"]?.stringValue == member.orgID else { throw .fs(404, "project not found") }
+        return record
+    }
+
+    /// The environment `id` of an owned project.
+    func ownedEnvironment(project: String, _ id: String) throws(APIError) -> [String: JSONValue] {
+        guard UUIDText.isValid(id), let record = try service.flags.get(KeyLayout.environment(project, id)) else {
+            throw .fs(404, "environment not found")
+        }
+        return record
+    }
+
+    /// An environment of the caller's organization by id alone, with its project.
+    func ownedEnvironment(_ id: String) throws(APIError) -> (project: [String: JSONValue], environment: [String: JSONValue]) {
+        guard UUIDText.isValid(id), let project = try service.flags.get(KeyLayout.environmentIndex(id))?["project_id"]?.stringValue,
+              let record = try? ownedProject(project),
+              let environment = try service.flags.get(KeyLayout.environment(project, id)) else {
+            throw .fs(404, "environment not found")
+        }
+        return (record, environment)
+    }
+
+    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams.
+    func recordFeatureSignals(_ action: Action, event: String, resourceType: String, key: String, project: String?,
+                              before: JSONValue?, after: JSONValue?, environment: String? = nil) async throws(APIError) {
+        try await record(Change(action: action, event: event, resourceType: resourceType, key: key, projectID: project,
+                                orgID: account?.orgID, before: before, after: after, environment: environment))
+    }
+}
+
+/// FeatureSignals wire shapes of the shared records.
+enum FSShape {
+    static func pick(_ record: [String: JSONValue], _ fields: [String]) -> JSONValue {
+        var out: [String: JSONValue] = [:]
+        for field in fields { out[field] = record[field] ?? .null }
+        return .object(out)
+    }
+
+    static func project(_ record: [String: JSONValue]) -> JSONValue {
+        pick(record, ["id", "org_id", "name", "slug", "created_at", "updated_at"])
+    }
+
+    static func environment(_ record: [String: JSONValue]) -> JSONValue {
+        pick(record, ["id", "project_id", "name", "slug", "color", "created_at"])
+    }
+
+    static func organization(_ record: [String: JSONValue]) -> JSONValue {
+        pick(record, ["id", "name", "slug", "created_at", "updated_at"])
+    }
+
+    static func user(_ record: [String: JSONValue], full: Bool = true) -> JSONValue {
+        pick(record, full ? ["id", "email", "name", "created_at", "updated_at"] : ["id", "email", "name"])
+    }
+}
