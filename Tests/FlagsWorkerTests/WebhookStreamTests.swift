@@ -2,6 +2,7 @@ import Crypto
 import EdgeJSON
 import EdgeWorker
 @testable import FlagsWorker
+import Foundation
 import Synchronization
 import Testing
 
@@ -53,18 +54,55 @@ struct WebhookTests {
         "https://169.254.169.254/latest/meta-data", "https://0.0.0.0/", "https://[::1]/", "https://[fe80::1]/",
         "https://[fd00::1]/", "https://[::ffff:127.0.0.1]/", "https://2130706433/", "https://0x7f.1/", "https://017700000001/",
         "https://100.64.0.1/", "https://localhost/", "https://api.localhost/", "https://user@127.0.0.1:8443/x", "ftp://x/",
+        // Not URLs at all (schemathesis registered "https://\u{84}"): control characters, Unicode, no host.
+        "https://\u{84}", "https://b\u{FC}cher.example/", "https:///hook", "https://exa mple.com/", "https://a\u{7F}b.com/",
     ]
 
     @Test(arguments: refused)
-    func privateAndNonHTTPSTargetsAreRefused(url: String) {
-        #expect(WebhookURLPolicy.check(url, allowPrivate: false) != nil, "\(url)")
+    func privateAndNonHTTPSTargetsAreRefused(url: String) async {
+        #expect(await WebhookURLPolicy.check(url, allowPrivate: false) != nil, "\(url)")
     }
 
-    @Test func publicHTTPSTargetsAreAcceptedAndTheOperatorSwitchAllowsPrivateOnes() {
-        #expect(WebhookURLPolicy.check("https://93.184.215.14/hook", allowPrivate: false) == nil)
-        #expect(WebhookURLPolicy.check("https://[2606:4700::1111]/hook", allowPrivate: false) == nil)
-        #expect(WebhookURLPolicy.check("http://127.0.0.1:8080/hook", allowPrivate: true) == nil)
-        #expect(WebhookURLPolicy.check("ftp://127.0.0.1/", allowPrivate: true) != nil)
+    @Test func publicHTTPSTargetsAreAcceptedAndTheOperatorSwitchAllowsPrivateOnes() async {
+        #expect(await WebhookURLPolicy.check("https://93.184.215.14/hook", allowPrivate: false) == nil)
+        #expect(await WebhookURLPolicy.check("https://[2606:4700::1111]/hook", allowPrivate: false) == nil)
+        #expect(await WebhookURLPolicy.check("http://127.0.0.1:8080/hook", allowPrivate: true) == nil)
+        #expect(await WebhookURLPolicy.check("ftp://127.0.0.1/", allowPrivate: true) != nil)
+    }
+
+    @Test func aSlowNameLookupDoesNotHoldTheCallersThread() async {
+        // getaddrinfo waiting out a lost DNS answer held an event loop for 5 s, stalling its connections.
+        let slow: WebhookURLPolicy.Resolver = { _ in
+            usleep(1_500_000)
+            return []
+        }
+        let lookups = ProcessInfo.processInfo.activeProcessorCount * 2 + 2
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<lookups {
+                group.addTask { _ = await WebhookURLPolicy.check("https://slow.example/", allowPrivate: false, resolve: slow) }
+            }
+            let start = ContinuousClock.now
+            let sleeper = Task {
+                try? await Task.sleep(for: .milliseconds(20))
+                return ContinuousClock.now - start
+            }
+            #expect(await sleeper.value < .milliseconds(700))
+        }
+    }
+
+    @Test func registrationDoesNotWaitOutASlowNameLookupButEveryDeliveryDoes() async {
+        let privateName: WebhookURLPolicy.Resolver = { _ in [WebhookURLPolicy.mapped([10, 0, 0, 1])] }
+        let slowInternal: WebhookURLPolicy.Resolver = { _ in
+            usleep(1_000_000)
+            return [WebhookURLPolicy.mapped([10, 0, 0, 1])]
+        }
+        #expect(await WebhookURLPolicy.check("https://hooks.example/", allowPrivate: false, resolve: privateName)
+                == WebhookURLPolicy.privateMessage)
+        let start = ContinuousClock.now
+        #expect(await WebhookURLPolicy.check("https://hooks.example/", allowPrivate: false, resolve: slowInternal,
+                                             lookupSeconds: 0.1) == nil)
+        #expect(ContinuousClock.now - start < .milliseconds(700))
+        #expect(await WebhookURLPolicy.deliverable("https://hooks.example/", allowPrivate: false, resolve: slowInternal) == false)
     }
 
     @Test func registrationRefusesPrivateTargetsUnlessAllowed() async throws {

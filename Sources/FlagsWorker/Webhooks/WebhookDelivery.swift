@@ -54,7 +54,7 @@ struct WebhookDelivery: Sendable {
         let request = Request(method: "POST", target: target.url, headers: headers, body: body)
         for attempt in 0...retryDelays.count {
             if attempt > 0 { await sleep(retryDelays[attempt - 1]) }
-            guard WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate) else { return false }
+            guard await WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate) else { return false }
             if let response = try? await fetch(request), (200..<300).contains(response.status) { return true }
         }
         return false
