@@ -31,6 +31,11 @@ public struct FlagsWorker: Worker {
         }
         if request.method == "OPTIONS" { return CORS.preflight(request) }
         let response: Response
+        if !Self.isDecodable(request.query) {
+            // A parameter that cannot be read must not be taken as absent (`?context=%FF` would evaluate for no one).
+            response = APIError.validation("Invalid query string: malformed percent-encoding or UTF-8").response
+            return CORS.decorate(response)
+        }
         switch Self.router.match(method: request.method, path: request.path) {
         case .notFound:
             response = APIError.notFound("Route not found").response
@@ -73,8 +78,19 @@ public struct FlagsWorker: Worker {
         }
     }
 
+    /// True when every name and value of a query string percent-decodes to UTF-8.
+    static func isDecodable(_ query: Substring) -> Bool {
+        query.isEmpty || query.split(separator: "&").allSatisfy { pair in
+            pair.split(separator: "=", maxSplits: 1).allSatisfy { PercentDecoding.decode($0) != nil }
+        }
+    }
+
     private func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
         var presented: String?
+        // Credentials are one field (RFC 9110 §11.6.2): two of them is an ambiguous request, not a choice to make.
+        guard request.headers.values("Authorization").count <= 1 else {
+            throw .validation("Only one Authorization header is allowed")
+        }
         if let header = request.headers["Authorization"] {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             if parts.count == 2, parts[0].lowercased() == "bearer" { presented = String(parts[1]).trimmingSpaces }

@@ -54,15 +54,17 @@ struct Page {
 
 /// `If-Match: "<version>"` on updates.
 enum Versioning {
+    /// The header may list several versions (`"3", "4"`, RFC 9110 §13.1.1): any one of them matches.
     static func check(_ request: Request, current: Int) throws(APIError) {
         guard let header = request.headers["If-Match"] else { return }
-        var text = header.trimmingSpaces
-        if text == "*" { return }
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
-        guard Int(text) == current else {
-            throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
+        for candidate in header.split(separator: ",") {
+            var text = String(candidate).trimmingSpaces
+            if text == "*" { return }
+            if text.hasPrefix("W/") { text.removeFirst(2) }
+            if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            if Int(text) == current { return }
         }
+        throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
     }
 
     static func version(of record: [String: JSONValue]) -> Int {
