@@ -162,6 +162,20 @@ struct StreamTests {
         await session.onClose()
     }
 
+    @Test func aBadSubscriptionGetsAnErrorMessageLikeTheHTTPAnswer() async throws {
+        let api = try await FlagsHarness()
+        let (session, socket) = try await open(api, "/stream/flags")
+        let huge = JSONValue.object(["type": "subscribe", "context": ["custom": ["a": .string(String(repeating: "x", count: 70_000))]]])
+        await session.onText(huge.jsonString, socket.outbound)
+        #expect(await socket.wait { $0["type"] == "error" } ==
+                ["type": "error", "code": "PAYLOAD_TOO_LARGE", "error": "Evaluation context exceeds 64 KB",
+                 "message": "Evaluation context exceeds 64 KB"])
+        await session.onText(#"{"type":"subscribe","env":5,"context":{}}"#, socket.outbound)
+        #expect(await socket.wait { $0["code"] == "VALIDATION_ERROR" }?["error"] == "Invalid field type: env must be a string")
+        #expect(socket.messages.allSatisfy { $0["type"] == "error" })
+        await session.onClose()
+    }
+
     @Test func streamsNeedTheirPermissionAndAnUpgrade() async throws {
         let api = try await FlagsHarness()
         let configsOnly = try await api.token(["read:configs"])
