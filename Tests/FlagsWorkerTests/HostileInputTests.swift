@@ -116,6 +116,26 @@ struct HostileInputTests {
         }
     }
 
+    @Test func listBoundsAreExactlyThoseTheDocumentStates() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "f", "enabled": true])
+        let document = try JSONValue.parse(EdgeFlagsOpenAPI.document)
+        let parameters = try #require(document["paths"]?["/api/v1/flags"]?["get"]?["parameters"]?.arrayValue)
+        let limit = try #require(parameters.first { $0["name"] == "limit" }?["schema"])
+        let offset = try #require(parameters.first { $0["name"] == "offset" }?["schema"])
+        #expect(limit["minimum"] == 1 && limit["maximum"] == 200)
+        #expect(offset["minimum"] == 0 && offset["maximum"] == 1_000_000_000)
+        for query in ["limit=1", "limit=200", "offset=0", "offset=1000000000"] {
+            #expect(await api.call("GET", "/api/v1/flags?\(query)").status == 200, "\(query)")
+        }
+        #expect(await api.call("GET", "/api/v1/flags?offset=1000000000").json["flags"] == [])
+        for query in ["limit=0", "limit=201", "offset=-1", "offset=1000000001", "offset=6513698234771548667904"] {
+            let response = await api.call("GET", "/api/v1/flags?\(query)")
+            #expect(response.status == 400, "\(query)")
+            #expect(response["code"] == "VALIDATION_ERROR")
+        }
+    }
+
     @Test func onlyTheSpecsOperatorSpellingsAreAccepted() async throws {
         let api = try await FlagsHarness()
         for spelling in ["eq", "neq", "notIn", "startsWith", "exists", "EQUALS"] {

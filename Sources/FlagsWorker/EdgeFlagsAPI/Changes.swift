@@ -25,8 +25,10 @@ extension Call {
     }
 }
 
-/// `limit` (1–200, default 50) and `offset` (≥ 0, default 0) of list routes.
+/// `limit` (1–200, default 50) and `offset` (0–1,000,000,000, default 0) of list routes.
 struct Page {
+    /// A bound the OpenAPI document can state exactly (past the end is an empty page anyway).
+    static let maxOffset = 1_000_000_000
     var limit: Int
     var offset: Int
 
@@ -40,7 +42,9 @@ struct Page {
             limit = value
         }
         if let text = request.queryParameter("offset") {
-            guard let value = Int(text), value >= 0 else { throw .validation("Invalid offset: must be an integer >= 0") }
+            guard let value = Int(text), (0...Self.maxOffset).contains(value) else {
+                throw .validation("Invalid offset: must be an integer from 0 to \(Self.maxOffset)")
+            }
             offset = value
         }
     }
