@@ -86,6 +86,25 @@ struct EdgeworkerBinary {
     }
 }
 
+extension Process {
+    /// Waits until the process ends or `seconds` pass, without holding a thread of the test pool
+    /// (tests of other suites run on it meanwhile); whether it ended.
+    func waitForExit(seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return !isRunning
+    }
+}
+
+/// Waits for a file another process creates, without holding a thread of the test pool.
+func waitForFile(_ path: String, seconds: Double = 30) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !FileManager.default.fileExists(atPath: path) {
+        guard Date() < deadline else { throw EdgeworkerBinary.Failure(description: "nothing wrote \(path)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
 /// The flag service's answer to one request: its status and JSON body (`.null` when not JSON).
 struct Reply {
     var status: Int

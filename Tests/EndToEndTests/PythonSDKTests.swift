@@ -12,7 +12,7 @@ struct PythonSDKTests {
     static let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Resources/python_sdk_client.py").path
 
-    @Test func theSDKEvaluatesPollsAndRefreshesAgainstTheRealBinary() throws {
+    @Test func theSDKEvaluatesPollsAndRefreshesAgainstTheRealBinary() async throws {
         guard (try? EdgeworkerBinary.runTool("python3", ["-c", "import edgeflags"]).status) == 0 else {
             Issue.record("The edgeflags SDK is missing: pip install edgeflags (scripts/test installs it)")
             return
@@ -67,16 +67,17 @@ struct PythonSDKTests {
         try python.run()
         defer { if python.isRunning { python.terminate() } }
         // The changes the application waits for: one it must see by polling, one by refresh().
-        try waitForFile(handshake + "/waiting-1")
+        try await waitForFile(handshake + "/waiting-1")
         #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":{"text":"Bye","color":"red"}}"#).status == 200)
         _ = FileManager.default.createFile(atPath: handshake + "/changed-1", contents: nil)
-        try waitForFile(handshake + "/waiting-2")
+        try await waitForFile(handshake + "/waiting-2")
         #expect(try http("PUT", base + "/api/v1/configs/theme/environments/production", token: admin,
                          body: #"{"value":"midnight"}"#).status == 200)
         _ = FileManager.default.createFile(atPath: handshake + "/changed-2", contents: nil)
+        // Its output is one line, well within a pipe's buffer: reading it after the exit cannot block.
+        try #require(await python.waitForExit(seconds: 60), "the SDK client did not finish")
         let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let problems = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
         try #require(python.terminationStatus == 0, "the SDK client failed: \(problems)")
         let seen = try JSONValue.parse(printed)
 
@@ -128,13 +129,5 @@ struct PythonSDKTests {
         #expect(seen["configs_only"] == ["flags": [:], "configs": configs])
         #expect(seen["bad_token"] == 401)
         #expect(seen["bootstrap"] == ["ready": true, "dark-mode": true, "theme": "bootstrap"])
-    }
-
-    private func waitForFile(_ path: String, seconds: Double = 30) throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !FileManager.default.fileExists(atPath: path) {
-            guard Date() < deadline else { throw EdgeworkerBinary.Failure(description: "the SDK client never wrote \(path)") }
-            usleep(10_000)
-        }
     }
 }

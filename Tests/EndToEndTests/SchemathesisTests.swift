@@ -11,7 +11,7 @@ struct SchemathesisTests {
     static let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Resources/schemathesis.toml").path
 
-    @Test func theServiceConformsToItsOwnOpenAPIDocument() throws {
+    @Test func theServiceConformsToItsOwnOpenAPIDocument() async throws {
         // As a module, so that a pip install whose scripts are not on the PATH works too.
         let version = (try? EdgeworkerBinary.runTool("python3", ["-m", "schemathesis.cli", "--version"]))?.out ?? ""
         guard version.contains("version 4.") else {
@@ -41,9 +41,7 @@ struct SchemathesisTests {
         fuzzer.standardOutput = output
         fuzzer.standardError = output
         try fuzzer.run()
-        let deadline = Date().addingTimeInterval(240)
-        while fuzzer.isRunning && Date() < deadline { usleep(100_000) }
-        if fuzzer.isRunning { fuzzer.terminate() }
+        if await !fuzzer.waitForExit(seconds: 240) { fuzzer.terminate() }
         fuzzer.waitUntilExit()
         try output.close()
         let report = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
