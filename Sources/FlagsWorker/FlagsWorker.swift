@@ -87,11 +87,13 @@ public struct FlagsWorker: Worker {
 
     private func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
         var presented: String?
-        // Credentials are one field (RFC 9110 §11.6.2): two of them is an ambiguous request, not a choice to make.
-        guard request.headers.values("Authorization").count <= 1 else {
-            throw .validation("Only one Authorization header is allowed")
+        var authorization: String?
+        for field in request.headers where Headers.equal(field.name, "Authorization") {
+            // Credentials are one field (RFC 9110 §11.6.2): two of them is an ambiguous request, not a choice to make.
+            guard authorization == nil else { throw .validation("Only one Authorization header is allowed") }
+            authorization = field.value
         }
-        if let header = request.headers["Authorization"] {
+        if let header = authorization {
             let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
             if parts.count == 2, parts[0].lowercased() == "bearer" { presented = String(parts[1]).trimmingSpaces }
         }
