@@ -76,6 +76,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Start the real binary on loopback ports: CLI round trips, serve and SIGTERM, the crash test.
-        .testTarget(name: "EndToEndTests", dependencies: ["EdgeKV", "EdgeJSON"]),
+        // Resources/: the Python SDK client and the schemathesis configuration the tests run.
+        .testTarget(name: "EndToEndTests", dependencies: ["EdgeKV", "EdgeJSON"], exclude: ["Resources"]),
     ]
 )

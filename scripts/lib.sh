@@ -36,12 +36,19 @@ ensure_build_dependencies() {
 }
 
 # Python tools the tests drive, from PyPI when missing: openapi-spec-validator checks /openapi.json,
-# websockets is a real third-party WebSocket client for /stream/flags.
+# websockets is a real third-party WebSocket client for /stream/flags, edgeflags is the official
+# Python SDK (PythonSDKTests), schemathesis fuzzes the API from /openapi.json (SchemathesisTests;
+# its config file is version 4's).
 ensure_python_tools() {
-  if ! python3 -c 'import openapi_spec_validator, websockets' >/dev/null 2>&1; then
+  local missing=()
+  python3 -c 'import openapi_spec_validator' >/dev/null 2>&1 || missing+=(openapi-spec-validator)
+  python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(websockets)
+  python3 -c 'import edgeflags' >/dev/null 2>&1 || missing+=(edgeflags)
+  python3 -m schemathesis.cli --version 2>/dev/null | grep -q 'version 4\.' || missing+=('schemathesis>=4.32,<5')
+  if [ ${#missing[@]} -gt 0 ]; then
     python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip
-    echo "==> pip install openapi-spec-validator websockets" >&2
-    python3 -m pip install --quiet openapi-spec-validator websockets 2>/dev/null \
-      || python3 -m pip install --quiet --break-system-packages openapi-spec-validator websockets
+    echo "==> pip install ${missing[*]}" >&2
+    python3 -m pip install --quiet "${missing[@]}" 2>/dev/null \
+      || python3 -m pip install --quiet --break-system-packages "${missing[@]}"
   fi
 }

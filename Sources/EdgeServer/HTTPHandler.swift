@@ -71,6 +71,13 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             receiving = .request(head, nil)
+            if Self.expectsContinue(head), !responding, queue.isEmpty {
+                // The client holds its body back until told to go on (curl waits a whole second otherwise).
+                // Only when nothing else is on the wire: an interim response must not split another one.
+                var interim = context.channel.allocator.buffer(capacity: 25)
+                interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+                context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
+            }
 
         case .body(var chunk):
             guard case .request(let head, var body) = receiving else { return }
@@ -121,14 +128,23 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Malformed HTTP (llhttp's errors) gets a 400 with a JSON body unless a response is already on
     /// the wire; either way the connection closes, since the byte stream cannot be trusted any more.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if error is HTTPParserError, !responding {
-            let body = app.errorBody(400, "Malformed HTTP request")
-            writeWhole(context: context, status: 400, version: .http1_1, body: body, keepAlive: false)
-            app.accessLog.record(method: "-", target: "-", status: 400, bytes: body.count, startedAt: .now(), client: peer)
+        if let error = error as? HTTPParserError, !responding {
+            // llhttp caps the request line and header fields together (80 KB): that is a size, not a syntax, error.
+            let (status, message) = error == .headerOverflow
+                ? (431, "Request line and header fields too large") : (400, "Malformed HTTP request")
+            let body = app.errorBody(status, message)
+            writeWhole(context: context, status: status, version: .http1_1, body: body, keepAlive: false)
+            app.accessLog.record(method: "-", target: "-", status: status, bytes: body.count, startedAt: .now(), client: peer)
         }
         queue.removeAll()
         receiving = .rejected
         context.close(promise: nil)
+    }
+
+    /// `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1; HTTP/1.0 senders are ignored).
+    private static func expectsContinue(_ head: HTTPRequestHead) -> Bool {
+        head.version.major == 1 && head.version.minor >= 1
+            && head.headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
     }
 
     private static func tooLarge(_ settings: ServerSettings) -> String {

@@ -49,6 +49,11 @@ public struct FlagsWorker: Worker {
         if request.method == "OPTIONS" { return CORS.preflight(request) }
         let featureSignals = request.path.hasPrefix("/v1/")
         let response: Response
+        if !Self.isDecodable(request.query) {
+            // A parameter that cannot be read must not be taken as absent (`?context=%FF` would evaluate for no one).
+            response = APIError.validation("Invalid query string: malformed percent-encoding or UTF-8").response
+            return CORS.decorate(response)
+        }
         switch Self.router.match(method: request.method, path: request.path) {
         case .notFound:
             response = featureSignals ? APIError.fs(404, "not found").featureSignalsResponse
@@ -120,7 +125,7 @@ public struct FlagsWorker: Worker {
         var limits: RateLimiter.Decision?
         do {
             var account: Account?
-            if route.acceptsAccount, let bearer = Self.bearer(request), bearer.split(separator: ".").count == 3 {
+            if route.acceptsAccount, let bearer = try Self.bearer(request), bearer.split(separator: ".").count == 3 {
                 // The bridge: an owner's or admin's access JWT, for its organization's projects.
                 guard let member = try? await service.authenticateAccount(request, now: now) else { throw APIError.unauthorized }
                 guard member.role.satisfies(.admin) else { throw APIError.adminRequired }
@@ -155,9 +160,23 @@ public struct FlagsWorker: Worker {
         return error
     }
 
+    /// True when every name and value of a query string percent-decodes to UTF-8.
+    static func isDecodable(_ query: Substring) -> Bool {
+        query.isEmpty || query.split(separator: "&").allSatisfy { pair in
+            pair.split(separator: "=", maxSplits: 1).allSatisfy { PercentDecoding.decode($0) != nil }
+        }
+    }
+
     /// The credential of `Authorization: Bearer <credential>`, if the header has that form.
-    static func bearer(_ request: Request) -> String? {
-        guard let header = request.headers["Authorization"] else { return nil }
+    /// Credentials are one field (RFC 9110 §11.6.2): two Authorization headers are an ambiguous
+    /// request, not a choice to make.
+    static func bearer(_ request: Request) throws(APIError) -> String? {
+        var authorization: String?
+        for field in request.headers where Headers.equal(field.name, "Authorization") {
+            guard authorization == nil else { throw .validation("Only one Authorization header is allowed") }
+            authorization = field.value
+        }
+        guard let header = authorization else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let credential = String(parts[1]).trimmingSpaces
@@ -165,7 +184,7 @@ public struct FlagsWorker: Worker {
     }
 
     private func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
-        var presented = Self.bearer(request)
+        var presented = try Self.bearer(request)
         if presented == nil, allowQueryToken { presented = request.queryParameter("token") }
         guard let presented, !presented.isEmpty, presented.utf8.count <= 512,
               let record = try service.tokens.authenticate(presented) else { throw .unauthorized }

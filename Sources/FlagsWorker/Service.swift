@@ -85,7 +85,7 @@ final class Service: Sendable {
     /// revoked, of a live session, whose member still exists (its current role is used).
     func authenticateAccount(_ request: Request, now: Double) async throws(APIError) -> Account {
         guard let header = request.headers["Authorization"] else { throw .fs(401, "missing authorization header") }
-        guard let token = FlagsWorker.bearer(request), header.trimmingSpaces.lowercased().hasPrefix("bearer ") else {
+        guard let token = (try? FlagsWorker.bearer(request)) ?? nil, header.trimmingSpaces.lowercased().hasPrefix("bearer ") else {
             throw .fs(401, "invalid authorization format")
         }
         let invalid = APIError.fs(401, "invalid or expired token")

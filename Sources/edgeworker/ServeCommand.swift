@@ -105,30 +105,49 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// Waits for the first of some signals, which no longer kill the process by default.
+/// The shutdown signals of `serve`, caught by a handler installed at the start of `main` that
+/// writes each signal's number to a pipe, which `wait` reads.
 enum SignalWaiter {
-    static func wait(for signals: [Int32]) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "edgeworker.signals")
-            let resumed = SignalBox(continuation)
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { resumed.resume(number) }
-                source.resume()
-                resumed.keep(source)
+    /// The pipe's write end; set once, before the handler can run, and only read by it.
+    nonisolated(unsafe) private static var writeEnd: Int32 = -1
+    nonisolated(unsafe) private static var readEnd: Int32 = -1
+
+    static func install(_ signals: [Int32]) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        for number in signals {
+            var action = sigaction()
+            // Only async-signal-safe work here: one write(2) of one byte.
+            action.__sigaction_handler.sa_handler = { number in
+                var byte = UInt8(truncatingIfNeeded: number)
+                _ = write(SignalWaiter.writeEnd, &byte, 1)
             }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
         }
     }
 
-    private final class SignalBox: @unchecked Sendable {
-        private var continuation: CheckedContinuation<Int32, Never>?
-        private var sources: [any DispatchSourceSignal] = []
-        init(_ continuation: CheckedContinuation<Int32, Never>) { self.continuation = continuation }
-        func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
-        func resume(_ number: Int32) {
-            continuation?.resume(returning: number)
-            continuation = nil
+    /// Returns the first signal caught since `install` (one caught before this call returns at once).
+    static func wait(for signals: [Int32]) async -> Int32 {
+        let fd = readEnd
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var byte: UInt8 = 0
+                while true {
+                    let n = read(fd, &byte, 1)
+                    if n == 1 { break }
+                    if n < 0 && errno == EINTR { continue }
+                    byte = UInt8(truncatingIfNeeded: SIGTERM)  // the pipe is gone: stop as if asked
+                    break
+                }
+                continuation.resume(returning: Int32(byte))
+            }
+            thread.name = "edgeworker-signals"
+            thread.start()
         }
     }
 }

@@ -5,6 +5,12 @@ import NIOPosix
 import Glibc
 #endif
 
+// `serve` handles SIGTERM and SIGINT from the start: a handler writes the signal to a pipe that
+// `SignalWaiter` reads on a thread of its own. One that comes while the server is still starting
+// waits in the pipe and stops it once it is up. (A DispatchSource with SIG_IGN, the usual way, can
+// lose a signal on Linux: delivered to a thread that ignores it, it never reaches the source.)
+if CommandLine.arguments.dropFirst().first == "serve" { SignalWaiter.install([SIGTERM, SIGINT]) }
+
 // One event loop per CPU this process may run on. NIO counts the machine's cores (or the cgroup
 // quota) but not the affinity mask, so under `taskset -c 0` it would start two loops that fight
 // for one core. NIO_SINGLETON_GROUP_LOOP_COUNT still overrides.

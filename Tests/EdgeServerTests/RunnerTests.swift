@@ -215,6 +215,29 @@ struct RunnerTests {
         }
     }
 
+    @Test func expectContinueIsAnsweredBeforeTheBodyIsSent() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            // curl waits a whole second for this before it sends the body anyway.
+            #expect(await client.readResponse(timeout: 0.5)?.status == 100)
+            try client.send("hello")
+            #expect(await client.readResponse()?.text == "POST 5 -")
+        }
+    }
+
+    @Test func requestLineAndHeadersOverTheParserLimitAre431NotMalformed() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            // Over llhttp's 80 KB for the request line and header fields together, without a line end.
+            try client.send("GET /echo?q=" + String(repeating: "a", count: 82 * 1024))
+            let response = try #require(await client.readResponse())
+            #expect(response.status == 431)
+            #expect(try JSONValue.parse(response.body) ==
+                    ["error": "Request line and header fields too large", "code": "HEADERS_TOO_LARGE"])
+        }
+    }
+
     @Test func malformedRequestIs400WithAJSONBody() async throws {
         try await withRunner { _, port, _ in
             let client = try RawHTTPClient(port: port)

@@ -77,6 +77,33 @@ struct CommandLineTests {
         #expect(process.terminationStatus == 0)
     }
 
+    /// However early SIGTERM comes — before the store is open, while the server starts, just after —
+    /// serve exits by itself, cleanly, instead of losing the signal on a thread that ignores it.
+    @Test func sigtermAtAnyMomentOfStartUpStopsServe() async throws {
+        let dir = try EdgeworkerBinary.makeWorkspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for delay in [0, 5, 20, 50, 100, 200, 400] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
+            process.arguments = ["serve", "--port", "0"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
+            process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+            #expect(!process.isRunning, "SIGTERM \(delay) ms after start was lost")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            _ = try await offPool { process.waitUntilExit() }
+            // Once main has begun (well before 100 ms), the signal is handled: a clean exit.
+            if delay >= 100 {
+                #expect(process.terminationReason == .exit && process.terminationStatus == 0, "SIGTERM \(delay) ms after start")
+            }
+        }
+    }
+
     @Test func brokenConfigFailsWithItsLineNumber() throws {
         let dir = try EdgeworkerBinary.makeWorkspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,3 +1,4 @@
+import EdgeJSON
 import Foundation
 
 /// The real `edgeworker` binary, run as a child process on a temporary store and config.
@@ -13,12 +14,13 @@ struct EdgeworkerBinary {
     }
 
     /// A scratch directory with a config whose store lives inside it.
-    static func makeWorkspace(extraConfig: String = "") throws -> String {
+    static func makeWorkspace(main: String = "HealthWorker", vars: [String: String] = [:],
+                              extraConfig: String = "") throws -> String {
         let dir = NSTemporaryDirectory() + "edgeworker-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let config = """
         name = "e2e"
-        main = "HealthWorker"
+        main = "\(main)"
         kv_namespaces = [
           { binding = "TOKENS", id = "tokens" },
           { binding = "FLAGS", id = "flags" },
@@ -26,6 +28,7 @@ struct EdgeworkerBinary {
 
         [vars]
         ENVIRONMENT = "e2e"
+        \(vars.sorted { $0.key < $1.key }.map { "\($0.key) = \"\($0.value)\"" }.joined(separator: "\n"))
 
         [server]
         access_log = "off"
@@ -81,6 +84,43 @@ struct EdgeworkerBinary {
         process.terminate()
         throw Failure(description: "serve did not start: \(text)")
     }
+}
+
+extension Process {
+    /// Waits until the process ends or `seconds` pass, without holding a thread of the test pool
+    /// (tests of other suites run on it meanwhile); whether it ended.
+    func waitForExit(seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        return !isRunning
+    }
+}
+
+/// Waits for a file another process creates, without holding a thread of the test pool.
+func waitForFile(_ path: String, seconds: Double = 30) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !FileManager.default.fileExists(atPath: path) {
+        guard Date() < deadline else { throw EdgeworkerBinary.Failure(description: "nothing wrote \(path)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// The flag service's answer to one request: its status and JSON body (`.null` when not JSON).
+struct Reply {
+    var status: Int
+    var json: JSONValue
+}
+
+/// `curl` with the status code on the last line.
+func http(_ method: String, _ url: String, token: String?, body: String? = nil) throws -> Reply {
+    var arguments = ["-X", method, "-w", "\n%{http_code}", url]
+    if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+    if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
+    let output = try curl(arguments)
+    let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
+    let status = Int(lines.last ?? "") ?? 0
+    let text = lines.dropLast().joined(separator: "\n")
+    return Reply(status: status, json: (try? JSONValue.parse(text)) ?? .null)
 }
 
 /// A tiny blocking HTTP GET over URLSession-free sockets is overkill here: curl is on every machine

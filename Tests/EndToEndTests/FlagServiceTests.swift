@@ -6,31 +6,8 @@ import Testing
 /// client (Python's `websockets`) on `/stream/flags`.
 @Suite("End to end: the flag service", .serialized)
 struct FlagServiceTests {
-    static let config = #"main = "FlagsWorker""#
-
     func workspace() throws -> String {
-        let dir = try EdgeworkerBinary.makeWorkspace()
-        let path = dir + "/wrangler-like.toml"
-        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: #"main = "HealthWorker""#, with: Self.config)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return dir
-    }
-
-    struct Reply {
-        var status: Int
-        var json: JSONValue
-    }
-
-    /// `curl` with the status code on the last line.
-    func http(_ method: String, _ url: String, token: String?, body: String? = nil) throws -> Reply {
-        var arguments = ["-X", method, "-w", "\n%{http_code}", url]
-        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-        if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
-        let output = try curl(arguments)
-        let lines = output.split(separator: "\n", omittingEmptySubsequences: false)
-        let status = Int(lines.last ?? "") ?? 0
-        let text = lines.dropLast().joined(separator: "\n")
-        return Reply(status: status, json: (try? JSONValue.parse(text)) ?? .null)
+        try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker")
     }
 
     @Test func documentedFlowFromTheFirstAdminTokenToARevokedOne() throws {

@@ -169,6 +169,35 @@ struct OpenAPITests {
         #expect(!docs.text.contains("http://") && !docs.text.contains("https://"))
     }
 
+    /// What schemathesis found the document getting wrong (schema-valid requests refused, invalid
+    /// ones accepted, undocumented statuses), as the document now states it.
+    @Test func documentStatesWhatTheServerEnforces() throws {
+        let document = try JSONValue.parse(EdgeFlagsOpenAPI.document)
+        let paths = try #require(document["paths"])
+        let schemas = try #require(document["components"]?["schemas"])
+        for (path, schema) in [("/api/v1/flags/{key}", "FlagUpdate"), ("/api/v1/configs/{key}", "ConfigUpdate"),
+                               ("/api/v1/segments/{key}", "SegmentUpdate")] {
+            // A merge takes any subset of the fields, and not the key.
+            #expect(paths[path]?["put"]?["requestBody"]?["content"]?["application/json"]?["schema"]?["$ref"]
+                    == .string("#/components/schemas/\(schema)"))
+            #expect(schemas[schema]?["required"] == nil)
+            #expect(schemas[schema]?["properties"]?["key"] == nil)
+            #expect(paths[path]?["delete"]?["responses"]?["409"] != nil, "If-Match on DELETE \(path)")
+        }
+        #expect(paths["/api/v1/evaluate"]?["post"]?["requestBody"]?["required"] == false)
+        let context = paths["/api/v1/flags/{key}"]?["get"]?["parameters"]?.arrayValue?.first { $0["name"] == "context" }
+        #expect(context?["content"]?["application/json"]?["schema"]?["$ref"] == "#/components/schemas/Context")
+        #expect(schemas["ConfigInput"]?["properties"]?["value"]?["anyOf"]?.arrayValue?.count == 5, "a config value is never null")
+        #expect(schemas["FlagUpdate"]?["properties"]?["name"]?["nullable"] == true, "null removes a field in a merge")
+        #expect(schemas["TokenInput"]?["properties"]?["name"]?["minLength"] == 1)
+        #expect(schemas["WebhookInput"]?["properties"]?["events"]?["items"]?["enum"]?.arrayValue?.count == Webhooks.events.count)
+        for path in ["/api/v1/flags", "/api/v1/configs", "/api/v1/segments", "/api/v1/audit"] {
+            #expect(paths[path]?["get"]?["responses"]?["400"] != nil, "limit/offset of \(path)")
+        }
+        #expect(paths["/api/v1/project/environments/{name}"]?["delete"]?["responses"]?["400"] != nil)
+        #expect(schemas["Error"]?["properties"]?["code"]?["enum"]?.arrayValue?.contains("BAD_REQUEST") == true)
+    }
+
     @Test func documentValidatesWithOpenAPISpecValidator() async throws {
         let available = await Process.run("python3", ["-c", "import openapi_spec_validator"]) == 0
         guard available else {

@@ -2,6 +2,7 @@ import Crypto
 import EdgeJSON
 import EdgeWorker
 @testable import FlagsWorker
+import Foundation
 import Synchronization
 import Testing
 
@@ -53,18 +54,53 @@ struct WebhookTests {
         "https://169.254.169.254/latest/meta-data", "https://0.0.0.0/", "https://[::1]/", "https://[fe80::1]/",
         "https://[fd00::1]/", "https://[::ffff:127.0.0.1]/", "https://2130706433/", "https://0x7f.1/", "https://017700000001/",
         "https://100.64.0.1/", "https://localhost/", "https://api.localhost/", "https://user@127.0.0.1:8443/x", "ftp://x/",
+        // Not URLs at all (schemathesis registered "https://\u{84}"): control characters, Unicode, no host.
+        "https://\u{84}", "https://b\u{FC}cher.example/", "https:///hook", "https://exa mple.com/", "https://a\u{7F}b.com/",
     ]
 
     @Test(arguments: refused)
-    func privateAndNonHTTPSTargetsAreRefused(url: String) {
-        #expect(WebhookURLPolicy.check(url, allowPrivate: false) != nil, "\(url)")
+    func privateAndNonHTTPSTargetsAreRefused(url: String) async {
+        #expect(await WebhookURLPolicy.check(url, allowPrivate: false) != nil, "\(url)")
     }
 
-    @Test func publicHTTPSTargetsAreAcceptedAndTheOperatorSwitchAllowsPrivateOnes() {
-        #expect(WebhookURLPolicy.check("https://93.184.215.14/hook", allowPrivate: false) == nil)
-        #expect(WebhookURLPolicy.check("https://[2606:4700::1111]/hook", allowPrivate: false) == nil)
-        #expect(WebhookURLPolicy.check("http://127.0.0.1:8080/hook", allowPrivate: true) == nil)
-        #expect(WebhookURLPolicy.check("ftp://127.0.0.1/", allowPrivate: true) != nil)
+    @Test func publicHTTPSTargetsAreAcceptedAndTheOperatorSwitchAllowsPrivateOnes() async {
+        #expect(await WebhookURLPolicy.check("https://93.184.215.14/hook", allowPrivate: false) == nil)
+        #expect(await WebhookURLPolicy.check("https://[2606:4700::1111]/hook", allowPrivate: false) == nil)
+        #expect(await WebhookURLPolicy.check("http://127.0.0.1:8080/hook", allowPrivate: true) == nil)
+        #expect(await WebhookURLPolicy.check("ftp://127.0.0.1/", allowPrivate: true) != nil)
+    }
+
+    @Test func aSlowNameLookupDoesNotHoldTheCallersThread() async {
+        // getaddrinfo waiting out a lost DNS answer held an event loop for 5 s, stalling its connections.
+        // One more blocking lookup than the pool has threads would starve it, were they run inline:
+        // a short sleep would then end only after a lookup has.
+        final class Count: Sendable { let value = Mutex(0) }
+        let lookupsDone = Count()
+        let slow: WebhookURLPolicy.Resolver = { _ in
+            usleep(5_000_000)
+            lookupsDone.value.withLock { $0 += 1 }
+            return []
+        }
+        for _ in 0...ProcessInfo.processInfo.activeProcessorCount {
+            Task { _ = await WebhookURLPolicy.check("https://slow.example/", allowPrivate: false, resolve: slow, lookupSeconds: 10) }
+        }
+        try? await Task.sleep(for: .milliseconds(20))
+        #expect(lookupsDone.value.withLock { $0 } == 0)
+    }
+
+    @Test func registrationDoesNotWaitOutASlowNameLookupButEveryDeliveryDoes() async {
+        let privateName: WebhookURLPolicy.Resolver = { _ in [WebhookURLPolicy.mapped([10, 0, 0, 1])] }
+        let slowPrivateName: WebhookURLPolicy.Resolver = { _ in
+            usleep(5_000_000)
+            return [WebhookURLPolicy.mapped([10, 0, 0, 1])]
+        }
+        #expect(await WebhookURLPolicy.check("https://hooks.example/", allowPrivate: false, resolve: privateName)
+                == WebhookURLPolicy.privateMessage)
+        let start = ContinuousClock.now
+        #expect(await WebhookURLPolicy.check("https://hooks.example/", allowPrivate: false, resolve: slowPrivateName,
+                                             lookupSeconds: 0.1) == nil)
+        #expect(ContinuousClock.now - start < .seconds(4))
+        #expect(await WebhookURLPolicy.deliverable("https://hooks.example/", allowPrivate: false, resolve: slowPrivateName) == false)
     }
 
     @Test func registrationRefusesPrivateTargetsUnlessAllowed() async throws {
@@ -121,6 +157,20 @@ struct StreamTests {
         #expect(await socket.wait { $0["type"] == "snapshot" }?["flags"]?["pro"] == false)
         await session.onText(#"{"type":"update-context","context":{"plan":"pro"}}"#, socket.outbound)
         #expect(await socket.wait { $0["type"] == "snapshot" && $0["flags"]?["pro"] == true } != nil)
+        await session.onClose()
+    }
+
+    @Test func aBadSubscriptionGetsAnErrorMessageLikeTheHTTPAnswer() async throws {
+        let api = try await FlagsHarness()
+        let (session, socket) = try await open(api, "/stream/flags")
+        let huge = JSONValue.object(["type": "subscribe", "context": ["custom": ["a": .string(String(repeating: "x", count: 70_000))]]])
+        await session.onText(huge.jsonString, socket.outbound)
+        #expect(await socket.wait { $0["type"] == "error" } ==
+                ["type": "error", "code": "PAYLOAD_TOO_LARGE", "error": "Evaluation context exceeds 64 KB",
+                 "message": "Evaluation context exceeds 64 KB"])
+        await session.onText(#"{"type":"subscribe","env":5,"context":{}}"#, socket.outbound)
+        #expect(await socket.wait { $0["code"] == "VALIDATION_ERROR" }?["error"] == "Invalid field type: env must be a string")
+        #expect(socket.messages.allSatisfy { $0["type"] == "error" })
         await session.onClose()
     }
 

@@ -62,8 +62,10 @@ extension Call {
     }
 }
 
-/// `limit` (1–200, default 50) and `offset` (≥ 0, default 0) of list routes.
+/// `limit` (1–200, default 50) and `offset` (0–1,000,000,000, default 0) of list routes.
 struct Page {
+    /// A bound the OpenAPI document can state exactly (past the end is an empty page anyway).
+    static let maxOffset = 1_000_000_000
     var limit: Int
     var offset: Int
 
@@ -77,7 +79,9 @@ struct Page {
             limit = value
         }
         if let text = request.queryParameter("offset") {
-            guard let value = Int(text), value >= 0 else { throw .validation("Invalid offset: must be an integer >= 0") }
+            guard let value = Int(text), (0...Self.maxOffset).contains(value) else {
+                throw .validation("Invalid offset: must be an integer from 0 to \(Self.maxOffset)")
+            }
             offset = value
         }
     }
@@ -91,15 +95,17 @@ struct Page {
 
 /// `If-Match: "<version>"` on updates.
 enum Versioning {
+    /// The header may list several versions (`"3", "4"`, RFC 9110 §13.1.1): any one of them matches.
     static func check(_ request: Request, current: Int) throws(APIError) {
         guard let header = request.headers["If-Match"] else { return }
-        var text = header.trimmingSpaces
-        if text == "*" { return }
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
-        guard Int(text) == current else {
-            throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
+        for candidate in header.split(separator: ",") {
+            var text = String(candidate).trimmingSpaces
+            if text == "*" { return }
+            if text.hasPrefix("W/") { text.removeFirst(2) }
+            if text.hasPrefix("\"") && text.hasSuffix("\"") && text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            if Int(text) == current { return }
         }
+        throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
     }
 
     static func version(of record: [String: JSONValue]) -> Int {

@@ -114,6 +114,7 @@ enum Configs {
 
     private static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
         guard let value = record["value"], !value.isNull else { throw .validation("Missing required fields: value") }
+        try Body.validateLabels(record)
         guard let environments = record["environments"] else { return }
         guard case .object(let map) = environments else { throw Body.wrongType("environments", "an object") }
         let known = Project.environments(try Project.load(call))

@@ -10,6 +10,13 @@ import FlagEngine
 enum Evaluate {
     static let maxContextBytes = 64 * 1024
 
+    /// 413 for a context over 64 KB; the context is measured only when its message could hold one.
+    static func checkContextSize(_ context: JSONValue?, messageBytes: Int) throws(APIError) {
+        if messageBytes > maxContextBytes, let context, context.serialized().count > maxContextBytes {
+            throw .tooLarge("Evaluation context exceeds 64 KB")
+        }
+    }
+
     static func bulk(_ call: Call) async throws(APIError) -> Response {
         let request = call.request
         var contextValue: JSONValue?
@@ -18,10 +25,7 @@ enum Evaluate {
         if !request.body.isEmpty {
             let body = try Body(request)
             contextValue = body["context"]
-            if request.body.count > maxContextBytes, let contextValue,
-               contextValue.serialized().count > maxContextBytes {
-                throw .tooLarge("Evaluation context exceeds 64 KB")
-            }
+            try checkContextSize(contextValue, messageBytes: request.body.count)
             flagKeys = try body.strings("flags")
             configKeys = try body.strings("configs")
         }

@@ -40,7 +40,7 @@ enum Flags {
     static func evaluate(_ call: Call) async throws(APIError) -> Response {
         let key = call.parameter("key")
         var contextValue: JSONValue?
-        if let text = call.request.queryParameter("context") {
+        if let text = call.request.queryParameter("context"), !text.isEmpty {
             guard text.utf8.count <= Evaluate.maxContextBytes else {
                 throw .tooLarge("Evaluation context exceeds 64 KB")
             }
@@ -165,14 +165,14 @@ enum Flags {
     /// A flag is stored only if it translates and compiles with the project's segments (types,
     /// operators, regexes, environments).
     static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
+        // A merge may not drop the master switch (`PUT {"enabled": null}`): POST requires it.
+        guard case .bool? = record["enabled"] else { throw .validation("Missing required fields: enabled") }
         let flag = try EdgeFlagsModel.flag(record)
         let known = Project.environments(try Project.load(call))
         for name in flag.environments.keys where !known.contains(name) {
             throw .validation("Unknown environment \"\(name)\" in environments")
         }
-        for (name, value) in record where ["name", "description"].contains(name) && value.stringValue == nil {
-            throw Body.wrongType(name, "a string")
-        }
+        try Body.validateLabels(record)
         let segments = try Segments.models(call)
         do {
             _ = try Ruleset(flags: [flag], segments: segments)

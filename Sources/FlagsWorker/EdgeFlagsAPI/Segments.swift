@@ -94,6 +94,7 @@ enum Segments {
     /// Compiles the project's segments with this one in place: cycles, depth and regexes are 400s.
     private static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
         guard case .array? = record["conditions"] else { throw Body.wrongType("conditions", "an array") }
+        try Body.validateLabels(record)
         let segment = try EdgeFlagsModel.segment(record)
         var all = try models(call).filter { $0.key != segment.key }
         all.append(segment)

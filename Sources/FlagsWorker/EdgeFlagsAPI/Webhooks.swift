@@ -19,7 +19,7 @@ enum Webhooks {
             throw .validation("Invalid event \"\(event)\": must be one of \(events.sorted().joined(separator: ", "))")
         }
         let secret = try body.string("secret")
-        if let problem = WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
+        if let problem = await WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
             throw .validation(problem)
         }
         let id = "wh_" + call.env.random.bytes(8).map { String(format2: $0) }.joined()

@@ -5,6 +5,9 @@ import FlagEngine
 /// writes: a record that does not translate is a 400 naming what is wrong.
 enum EdgeFlagsModel {
     static let maxRegexLength = 256
+    /// The spec's spellings only: the engine also knows the FeatureSignals ones (`eq`, `notIn`, …).
+    static let operators: Set<String> = ["equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with",
+                                         "in", "not_in", "gt", "gte", "lt", "lte", "regex"]
 
     static func flag(_ record: [String: JSONValue]) throws(APIError) -> Flag {
         guard let key = record["key"]?.stringValue else { throw .validation("Missing required fields: key") }
@@ -87,7 +90,7 @@ enum EdgeFlagsModel {
         guard case .string(let spelling)? = record["operator"] else {
             throw .validation("Missing required fields: \(field).operator")
         }
-        guard let op = Operator(spelling: spelling), op != .exists else {
+        guard operators.contains(spelling), let op = Operator(spelling: spelling) else {
             throw .validation("Invalid operator \"\(spelling)\" in \(field): must be one of equals, not_equals, contains, not_contains, starts_with, ends_with, in, not_in, gt, gte, lt, lte, regex")
         }
         let operand = record["value"] ?? .null
@@ -142,8 +145,16 @@ enum EdgeFlagsModel {
             guard case .object(let fields) = object else { throw Body.wrongType("context.custom", "an object") }
             custom = fields
         }
-        return EvaluationContext(targetingKey: try text("user_id"), email: nonNull(record["email"]),
-                                 phone: nonNull(record["phone"]), plan: nonNull(record["plan"]), attributes: custom,
+        // A string, or a number kept as one (numeric operators compare it as a number).
+        func scalar(_ name: String) throws(APIError) -> JSONValue? {
+            switch nonNull(record[name]) {
+            case nil: return nil
+            case let value? where value.stringValue != nil || value.doubleValue != nil: return value
+            default: throw Body.wrongType("context.\(name)", "a string")
+            }
+        }
+        return EvaluationContext(targetingKey: try text("user_id"), email: try scalar("email"),
+                                 phone: try scalar("phone"), plan: try scalar("plan"), attributes: custom,
                                  segments: segments, environment: try text("environment"))
     }
 

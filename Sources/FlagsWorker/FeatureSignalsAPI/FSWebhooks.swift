@@ -30,6 +30,7 @@ enum FSWebhooks {
         var record: [String: JSONValue] = ["id": .string(call.newID()), "org_id": .string(call.member.orgID),
                                            "name": .string(url), "events": ["*"], "enabled": true,
                                            "created_at": .string(call.timestamp), "updated_at": .string(call.timestamp)]
+        try await checkURL(body, call: call)
         try merge(body, into: &record, call: call)
         try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, record["id"]?.stringValue ?? ""), record)
         return .json(shape(record), status: 201)
@@ -41,6 +42,7 @@ enum FSWebhooks {
 
     static func update(_ call: Call) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
+        try await checkURL(body, call: call)  // a name lookup: before the write lock, not under it
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             var record = try load(call)
             try merge(body, into: &record, call: call)
@@ -84,13 +86,16 @@ enum FSWebhooks {
         return record
     }
 
-    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: Call) throws(APIError) {
-        if let url = try body.string("url") {
-            if let problem = WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
-                throw .fs(400, problem.lowercased())
-            }
-            record["url"] = .string(url)
+    /// The target must be allowed by the SSRF policy (which resolves its name).
+    private static func checkURL(_ body: Body, call: Call) async throws(APIError) {
+        guard let url = try body.string("url") else { return }
+        if let problem = await WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
+            throw .fs(400, problem.lowercased())
         }
+    }
+
+    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: Call) throws(APIError) {
+        if let url = try body.string("url") { record["url"] = .string(url) }
         if let name = try body.string("name") { record["name"] = .string(name) }
         if let enabled = try body.bool("enabled") { record["enabled"] = .bool(enabled) }
         if let secret = try body.string("secret") { record["secret"] = secret.isEmpty ? nil : .string(secret) }

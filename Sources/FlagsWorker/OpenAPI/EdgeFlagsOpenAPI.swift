@@ -41,12 +41,15 @@ enum EdgeFlagsOpenAPI {
         parameters += extraParameters(route)
         if !parameters.isEmpty { op["parameters"] = .array(parameters) }
         if let body = Schemas.requestBody[route.method + " " + route.path] {
-            op["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            // POST /api/v1/evaluate without a body evaluates everything for an empty context.
+            op["requestBody"] = ["required": .bool(route.path != "/api/v1/evaluate"),
+                                 "content": ["application/json": ["schema": ref(body)]]]
         }
         var responses: [String: JSONValue] = [:]
         let success = Schemas.responses[route.method + " " + route.path] ?? ("200", "Success")
         if route.path.hasPrefix("/stream/") {
             responses["101"] = ["description": "Switching Protocols (WebSocket)"]
+            responses["400"] = error("An invalid WebSocket handshake")
             responses["426"] = error("Not a WebSocket upgrade")
         } else if route.path == "/docs" {
             responses["200"] = ["description": "HTML page", "content": ["text/html": ["schema": ["type": "string"]]]]
@@ -66,6 +69,9 @@ enum EdgeFlagsOpenAPI {
         }
         if route.path.contains("{") { responses["404"] = error("Not found") }
         if route.method == "PUT" || route.method == "POST" && route.path.hasPrefix("/api/v1/") { responses["409"] = error("Conflict") }
+        if route.method == "DELETE" && route.path.contains("{key}") { responses["409"] = error("Version conflict (If-Match)") }
+        if route.path == "/api/v1/project/environments/{name}" { responses["400"] = error("The last environment") }
+        if parameters.contains(where: { $0["in"] == "query" }) { responses["400"] = error("Invalid query parameter") }
         if route.method == "GET" && route.path.hasPrefix("/api/v1/flags/") { responses["400"] = error("Invalid context JSON") }
         if route.path.hasPrefix("/api/v1/") && route.method == "GET" && route.path != "/api/v1/audit" {
             responses["304"] = ["description": "Not modified (If-None-Match)"]
@@ -124,6 +130,11 @@ enum EdgeFlagsOpenAPI {
         default:
             break
         }
+        switch route.path {
+        case "/v1/auth/login": responses["401"] = failure("invalid credentials")
+        case "/v1/auth/refresh": responses["401"] = failure("invalid refresh token")
+        default: break
+        }
         if route.access == .apiKey && route.path.contains("{envKey}") {
             responses["403"] = failure("API key does not belong to environment <envKey>")
         }
@@ -136,9 +147,8 @@ enum EdgeFlagsOpenAPI {
     }
 
     private static func extraParameters(_ route: Route) -> [JSONValue] {
-        func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
-            ["name": .string(name), "in": "query", "required": false, "description": .string(description),
-             "schema": ["type": .string(type)]]
+        func query(_ name: String, _ schema: JSONValue, _ description: String) -> JSONValue {
+            ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": schema]
         }
         func header(_ name: String, _ description: String) -> JSONValue {
             ["name": .string(name), "in": "header", "required": false, "description": .string(description),
@@ -146,20 +156,27 @@ enum EdgeFlagsOpenAPI {
         }
         var out: [JSONValue] = []
         if route.method == "GET" && ["/api/v1/flags", "/api/v1/configs", "/api/v1/segments", "/api/v1/audit"].contains(route.path) {
-            out.append(query("limit", "integer", "1–200, default 50"))
-            out.append(query("offset", "integer", "default 0"))
+            out.append(query("limit", ["type": "integer", "minimum": 1, "maximum": 200], "1–200, default 50"))
+            out.append(query("offset", ["type": "integer", "minimum": 0, "maximum": .number(Double(Page.maxOffset))],
+                             "default 0"))
         }
         if route.path == "/api/v1/audit" {
-            out.append(query("resource_type", "string", "flag, config, segment, token or project"))
-            out.append(query("resource_key", "string", "the resource's key"))
+            out.append(query("resource_type", ["type": "string"], "flag, config, segment, token or project"))
+            out.append(query("resource_key", ["type": "string"], "the resource's key"))
         }
         if route.method == "GET" && route.path == "/api/v1/flags/{key}" {
-            out.append(query("context", "string", "URL-encoded JSON evaluation context"))
+            // A JSON object in the query string (URL-encoded): OpenAPI's `content` form of a parameter.
+            out.append(["name": "context", "in": "query", "required": false,
+                        "description": "the evaluation context as URL-encoded JSON (at most 64 KB)",
+                        "content": ["application/json": ["schema": ref("Context")]]])
+            out.append(query("environment", ["type": "string"], "environment, when the context names none"))
         }
         if route.method == "GET" && route.path == "/api/v1/configs/{key}" {
-            out.append(query("environment", "string", "environment whose value to answer"))
+            out.append(query("environment", ["type": "string"], "environment whose value to answer"))
         }
-        if route.path.hasPrefix("/stream/") { out.append(query("token", "string", "the token, for clients that cannot set headers")) }
+        if route.path.hasPrefix("/stream/") {
+            out.append(query("token", ["type": "string"], "the token, for clients that cannot set headers"))
+        }
         if route.method == "PUT" || route.method == "DELETE" && route.path.contains("{key}") {
             out.append(header("If-Match", "\"<version>\": refuse the change (409) if the version differs"))
         }

@@ -9,6 +9,8 @@ struct RecordStore: Sendable {
         do {
             guard let value = try kv.getJSON(key) else { return nil }
             return value.objectValue
+        } catch let error as KVError where error.status == 414 {
+            return nil  // a key too long to store (from a request path) names no record
         } catch let error as KVError {
             throw storageError(error)
         } catch {

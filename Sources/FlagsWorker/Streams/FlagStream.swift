@@ -53,8 +53,12 @@ enum FlagStream {
             outbound.sendText("{\"type\":\"pong\"}")
         case "subscribe", "update-context":
             var context: EvaluationContext
-            do {
+            do throws(APIError) {
+                try Evaluate.checkContextSize(fields["context"], messageBytes: text.utf8.count)
                 context = try EdgeFlagsModel.context(fields["context"])
+                for name in ["env", "environment"] where fields[name].map({ !$0.isNull && $0.stringValue == nil }) ?? false {
+                    throw Body.wrongType(name, "a string")
+                }
             } catch {
                 outbound.sendText(FlagStream.error(error.message, code: error.code))
                 return

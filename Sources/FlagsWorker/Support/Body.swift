@@ -86,6 +86,17 @@ struct Body {
     static func wrongType(_ name: String, _ expected: String) -> APIError {
         .validation("Invalid field type: \(name) must be \(expected)", details: ["field": .string(name)])
     }
+
+    /// The descriptive fields a stored flag, config or segment may carry: `name` and `description`
+    /// are strings, `tags` an array of strings.
+    static func validateLabels(_ record: [String: JSONValue]) throws(APIError) {
+        for name in ["name", "description"] where record[name].map({ $0.stringValue == nil }) ?? false {
+            throw wrongType(name, "a string")
+        }
+        if let tags = record["tags"], tags.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
+            throw wrongType("tags", "an array of strings")
+        }
+    }
 }
 
 /// Keys of flags, configs, segments and environment names.

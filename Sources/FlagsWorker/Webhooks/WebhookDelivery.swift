@@ -79,7 +79,7 @@ struct WebhookDelivery: Sendable {
         let request = Request(method: "POST", target: target.url, headers: headers, body: body)
         for attempt in 0...retryDelays.count {
             if attempt > 0 { await sleep(retryDelays[attempt - 1]) }
-            let allowed = WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate)
+            let allowed = await WebhookURLPolicy.deliverable(target.url, allowPrivate: allowPrivate)
             let status = allowed ? (try? await fetch(request))?.status : nil
             let success = status.map { (200..<300).contains($0) } ?? false
             await onAttempt?(WebhookAttempt(target: target, event: event, attempt: attempt + 1, status: status,

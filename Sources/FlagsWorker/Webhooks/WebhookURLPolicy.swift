@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,32 +9,81 @@ import Glibc
 /// after DNS resolution, right before each delivery (a name may be rebound). The operator switch
 /// `WEBHOOKS_ALLOW_PRIVATE_TARGETS` lifts both rules for self-hosting and tests.
 enum WebhookURLPolicy {
-    /// nil when acceptable, else the 400 message.
-    static func check(_ url: String, allowPrivate: Bool) -> String? {
-        guard let parts = URLParts(url) else { return "Invalid webhook URL" }
-        if allowPrivate { return parts.scheme == "https" || parts.scheme == "http" ? nil : "Webhook URL must use https" }
-        guard parts.scheme == "https" else { return "Webhook URL must use https" }
+    /// A blocking name lookup: `resolve` (getaddrinfo), or a stand-in in tests.
+    typealias Resolver = @Sendable (String) -> [Address]?
+
+    /// nil when acceptable, else the 400 message. A name that does not resolve within `lookupSeconds`
+    /// is let through: every delivery resolves it again, and waits for the answer.
+    static func check(_ url: String, allowPrivate: Bool, resolve: @escaping Resolver = resolve,
+                      lookupSeconds: Double = 2) async -> String? {
+        switch verdict(url, allowPrivate: allowPrivate) {
+        case .refused(let message): return message
+        case .accepted: return nil
+        case .name(let host):
+            guard case let addresses?? = await lookUp(host, resolve, within: lookupSeconds) else { return nil }
+            return addresses.contains(where: isPrivate) ? privateMessage : nil
+        }
+    }
+
+    /// Re-checked before each delivery, against what the name resolves to now.
+    static func deliverable(_ url: String, allowPrivate: Bool, resolve: @escaping Resolver = resolve) async -> Bool {
+        switch verdict(url, allowPrivate: allowPrivate) {
+        case .refused: return false
+        case .accepted: return true
+        case .name(let host):
+            guard let addresses = await lookUp(host, resolve), !addresses.isEmpty else { return false }
+            return !addresses.contains(where: isPrivate)
+        }
+    }
+
+    private enum Verdict {
+        case refused(String)
+        case accepted
+        /// A host name, to be judged by what it resolves to.
+        case name(String)
+    }
+
+    /// What the URL alone tells.
+    private static func verdict(_ url: String, allowPrivate: Bool) -> Verdict {
+        guard let parts = URLParts(url) else { return .refused("Invalid webhook URL") }
+        if allowPrivate { return parts.scheme == "https" || parts.scheme == "http" ? .accepted : .refused("Webhook URL must use https") }
+        guard parts.scheme == "https" else { return .refused("Webhook URL must use https") }
         let host = parts.host.lowercased()
         if host == "localhost" || host.hasSuffix(".localhost") || host.hasSuffix(".local") || host.hasSuffix(".internal") {
-            return privateMessage
+            return .refused(privateMessage)
         }
         // Any all-numeric host is an IPv4 literal in some spelling (decimal, hex, octal, short forms):
         // inet_aton reads them all the way a resolver would.
         if let addresses = literalAddresses(host) {
-            return addresses.contains(where: isPrivate) ? privateMessage : nil
+            return addresses.contains(where: isPrivate) ? .refused(privateMessage) : .accepted
         }
-        if let addresses = resolve(host), addresses.contains(where: isPrivate) { return privateMessage }
-        return nil
+        return .name(host)
     }
 
-    /// Re-checked before each delivery, against what the name resolves to now.
-    static func deliverable(_ url: String, allowPrivate: Bool) -> Bool {
-        if allowPrivate { return check(url, allowPrivate: true) == nil }
-        guard check(url, allowPrivate: false) == nil, let parts = URLParts(url) else { return false }
-        if literalAddresses(parts.host.lowercased()) != nil { return true }
-        guard let addresses = resolve(parts.host), !addresses.isEmpty else { return false }
-        return !addresses.contains(where: isPrivate)
+    /// Runs a lookup on a thread of its own. getaddrinfo can block for seconds (a lost UDP answer waits
+    /// out the resolver's 5 s timeout): on an event loop, that stalls every connection of the loop.
+    /// Serial queues get threads outside the shared pools, and four of them bound the threads used.
+    static func lookUp(_ host: String, _ resolve: @escaping Resolver) async -> [Address]? {
+        let queue = lookupQueues[Int(nextQueue.add(1, ordering: .relaxed).oldValue % UInt(lookupQueues.count))]
+        return await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: resolve(host)) }
+        }
     }
+
+    /// `lookUp` that gives up after `seconds` (the outer nil; the lookup itself still runs to its end).
+    static func lookUp(_ host: String, _ resolve: @escaping Resolver, within seconds: Double) async -> [Address]?? {
+        await withCheckedContinuation { continuation in
+            let first = FirstAnswer(continuation)
+            Task { first.give(.some(await lookUp(host, resolve))) }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                first.give(nil)
+            }
+        }
+    }
+
+    private static let lookupQueues = (0..<4).map { DispatchQueue(label: "edgeworker.webhook-dns.\($0)") }
+    private static let nextQueue = Atomic<UInt>(0)
 
     static let privateMessage = "Webhook URL points to a private or loopback address"
 
@@ -53,6 +104,7 @@ enum WebhookURLPolicy {
         return nil
     }
 
+    @Sendable
     static func resolve(_ host: String) -> [Address]? {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -126,6 +178,28 @@ struct URLParts {
         } else {
             host = String(rest)
         }
-        guard !host.isEmpty, !url.contains(where: { $0 == " " || $0 == "\n" || $0 == "\r" }) else { return nil }
+        // Printable ASCII only (an IRI's Unicode must arrive as punycode and percent-escapes), and a host
+        // that is a name or a bracketed IPv6 literal.
+        guard !host.isEmpty, url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+              host.hasPrefix("[") || host.utf8.allSatisfy({ Self.isHostByte($0) }) else { return nil }
+    }
+
+    private static func isHostByte(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x2E || c == 0x2D || c == 0x5F
+    }
+}
+
+/// Resumes a continuation with whichever answer comes first; later ones are dropped.
+private final class FirstAnswer<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
+
+    func give(_ value: Value) {
+        let waiting = continuation.withLock { slot -> CheckedContinuation<Value, Never>? in
+            defer { slot = nil }
+            return slot
+        }
+        waiting?.resume(returning: value)
     }
 }
