@@ -52,7 +52,7 @@ let package = Package(
         ]),
         // Benchmarks only: a raw C `mdb_get` loop, the floor EdgeKV is compared against.
         .target(name: "EdgeBenchC", dependencies: ["CLMDB"]),
-        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON"]),
+        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON", "EdgeWorker", "FlagsWorker"]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
         // The flag service: both API dialects (EdgeFlags, FeatureSignals) over KV, on the engine.

@@ -7,6 +7,8 @@ import Foundation
 //     EdgeKV `get` through the Swift API against raw C `mdb_get` of the same keys in the same store.
 //   edgebench engine [--iterations N] [--runs N]
 //     FlagEngine: one flag with 2 rules and a segment, and all of 50 such flags, per context.
+//   edgebench worker [--iterations N] [--runs N]
+//     FlagsWorker.fetch in-process (no socket): evaluate with 20 flags, one flag, /health.
 
 func argument(_ name: String, default value: Int) -> Int {
     let args = CommandLine.arguments
@@ -26,8 +28,11 @@ case "kv-get":
 case "engine":
     runEngineBenchmark(iterations: argument("--iterations", default: 1_000_000), runs: argument("--runs", default: 3))
     exit(0)
+case "worker":
+    await runWorkerBenchmark(iterations: argument("--iterations", default: 200_000), runs: argument("--runs", default: 3))
+    exit(0)
 default:
-    print("usage: edgebench kv-get [--keys N] [--iterations N] [--runs N]\n       edgebench engine [--iterations N] [--runs N]")
+    print("usage: edgebench kv-get|engine|worker [--keys N] [--iterations N] [--runs N]")
     exit(2)
 }
 let keyCount = argument("--keys", default: 10_000)

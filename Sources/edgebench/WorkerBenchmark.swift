@@ -1,0 +1,67 @@
+import EdgeJSON
+import EdgeWorker
+import FlagsWorker
+import Foundation
+
+/// The flag service without a socket: `FlagsWorker.fetch` called in a loop on a seeded in-process
+/// store, so the worker's own cost per request (auth, body, evaluation, JSON) is measured apart from
+/// the runner and the kernel. The same 20 flags and context as `scripts/bench http`.
+func runWorkerBenchmark(iterations: Int, runs: Int) async {
+    do {
+        let harness = try WorkerHarness(worker: FlagsWorker(), vars: [
+            "RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000000", "RATE_LIMIT_MANAGEMENT_PER_MINUTE": "1000000000",
+        ])
+        try await FlagsWorker.prepare(env: harness.env)
+        let token = try await FlagsWorker.createToken(env: harness.env, projectID: "default", name: "bench",
+                                                       permissions: ["*"], expiresAt: nil).token
+        let auth: Headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        func send(_ method: String, _ target: String, _ body: String) async throws -> Response {
+            let response = await harness.dispatch(Request(method: method, target: target, headers: auth, body: Array(body.utf8)))
+            guard response.status < 300 || response.status == 409 else {
+                throw ConfigurationFailure("\(method) \(target) answered \(response.status): \(response.bodyText ?? "")")
+            }
+            return response
+        }
+        _ = try await send("POST", "/api/v1/segments", #"{"key":"beta-testers","conditions":[{"property":"email","operator":"ends_with","value":"@example.com"},{"property":"country","operator":"in","value":["DE","FR","NL"]}]}"#)
+        for i in 0..<5 {
+            _ = try await send("POST", "/api/v1/configs", #"{"key":"config-\#(i)","value":{"limit":\#(i * 10),"theme":"dark"}}"#)
+        }
+        for i in 0..<20 {
+            _ = try await send("POST", "/api/v1/flags", """
+                {"key":"feature-\(String(format: "%03d", i))","enabled":true,"type":"string","defaultValue":"off",
+                 "targeting":{"rules":[{"conditions":[{"property":"segment","operator":"in","value":["beta-testers"]}],"value":"beta"},
+                 {"conditions":[{"property":"plan","operator":"in","value":["pro","enterprise"]},{"property":"age","operator":"gte","value":18}],"value":"pro"}],
+                 "rollout":{"percentage":25}}}
+                """)
+        }
+        let body = #"{"context":{"user_id":"user-42","email":"u42@example.org","plan":"pro","environment":"production","custom":{"country":"US","age":30}}}"#
+        let workloads: [(String, Request)] = [
+            ("POST /api/v1/evaluate, 20 flags", Request(method: "POST", target: "/api/v1/evaluate", headers: auth, body: Array(body.utf8))),
+            ("GET /api/v1/flags/{key}", Request(method: "GET", target: "/api/v1/flags/feature-007", headers: auth)),
+            ("GET /health", Request(method: "GET", target: "/health")),
+        ]
+        print("worker: FlagsWorker.fetch in-process, \(iterations) requests x \(runs) runs")
+        for (name, request) in workloads {
+            var results: [Double] = []
+            var bytes = 0
+            for _ in 0..<runs {
+                let start = now()
+                for _ in 0..<iterations {
+                    let response = await harness.dispatch(request)
+                    bytes &+= response.bodyBytes?.count ?? 0
+                }
+                results.append((now() - start) / Double(iterations) / 1000)
+            }
+            precondition(bytes > 0)
+            print(String(format: "  %-34@ %.2f–%.2f µs per request", name as NSString, results.min() ?? 0, results.max() ?? 0))
+        }
+    } catch {
+        print("worker benchmark failed: \(error)")
+        exit(1)
+    }
+}
+
+struct ConfigurationFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
