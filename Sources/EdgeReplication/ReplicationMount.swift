@@ -27,6 +27,12 @@ public struct ReplicationMount: Worker {
         return try await application.fetch(request, env: env, ctx: ctx)
     }
 
+    public func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? {
+        if request.path.hasPrefix(Self.prefix) || request.path == "/__edge" { return nil }
+        if let follower = replication.follower, !follower.hasData { return nil }
+        return application.immediateResponse(to: request, env: env, ctx: ctx)
+    }
+
     /// Cron work changes data, so it runs on the origin only; replicas receive its results.
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {
         guard replication.follower == nil else { return }

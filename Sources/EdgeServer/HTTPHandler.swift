@@ -206,14 +206,21 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
         let started = NIODeadline.now()
-        var headers = Headers()
-        for (name, value) in head.headers { headers.add(name, value) }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(head.headers.count)
+        for (name, value) in head.headers { fields.append((name: name, value: value)) }
+        let headers = Headers(fields)
         let client = ClientInfo.resolve(peer: peer, headers: headers, trustedProxies: app.settings.trustedProxies)
         let bytes = body.map { Array($0.readableBytesView) } ?? []
         let request = Request(method: head.method.rawValue, target: head.uri, headers: headers, body: bytes, client: client)
         let keepAlive = head.isKeepAlive && !app.isShuttingDown
         let isHead = head.method == .HEAD
         let app = self.app
+        if let response = app.immediateResponse(to: request) {
+            write(response, context: context, head: head, keepAlive: keepAlive, isHead: isHead, started: started,
+                  client: client.ip)
+            return
+        }
         let loop = context.eventLoop
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
         // With NIO as the global executor the task starts on this very loop, so the usual case needs

@@ -26,6 +26,11 @@ final class ServerContext: Sendable {
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
     func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
 
+    /// The worker's answer when it can give one without suspending (see `Worker.immediateResponse`).
+    func immediateResponse(to request: Request) -> Response? {
+        worker.immediateResponse(to: request, env: env, ctx: ExecutionContext(tracker: background))
+    }
+
     /// Calls the worker; an error it throws is logged and becomes a generic 500.
     func respond(to request: Request) async -> Response {
         do {

@@ -4,6 +4,11 @@
 /// an API dialect turn their own errors into that dialect's error bodies.
 public protocol Worker: Sendable {
     func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response
+    /// The response, if the worker can give it without suspending (a read served from memory); nil
+    /// to have `fetch` called. The runner asks this first and, when it answers, needs no task for
+    /// the request — on the hottest routes that task is a good part of the cost. Same semantics as
+    /// `fetch`: it must answer exactly what `fetch` would.
+    func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response?
     /// Runs on each cron trigger of `[triggers] crons` in `wrangler-like.toml`.
     func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws
     /// Runs once before the runner listens (seeding an empty store, say); an error stops `serve`.
@@ -11,6 +16,8 @@ public protocol Worker: Sendable {
 }
 
 extension Worker {
+    public func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? { nil }
+
     public func prepare(env: Env) async throws {}
 
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}

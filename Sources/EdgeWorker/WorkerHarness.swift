@@ -40,9 +40,20 @@ public final class WorkerHarness: Sendable {
         if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
-    /// Sends `request` to the worker as the runner would, including the runner's 500 for a thrown error.
+    /// Sends `request` to the worker as the runner would: its immediate answer when it has one, else
+    /// `fetch`, with the runner's 500 for a thrown error.
     public func dispatch(_ request: Request) async -> Response {
         let ctx = ExecutionContext(tracker: background)
+        if let response = worker.immediateResponse(to: request, env: env, ctx: ctx) { return response }
+        return await fetch(request, ctx: ctx)
+    }
+
+    /// Sends `request` to the worker's `fetch` only (never its immediate answer).
+    public func fetch(_ request: Request) async -> Response {
+        await fetch(request, ctx: ExecutionContext(tracker: background))
+    }
+
+    private func fetch(_ request: Request, ctx: ExecutionContext) async -> Response {
         do {
             return try await worker.fetch(request, env: env, ctx: ctx)
         } catch {

@@ -46,32 +46,66 @@ public struct FlagsWorker: Worker {
         } catch {
             return error.response
         }
-        if request.method == "OPTIONS" { return CORS.preflight(request) }
-        let featureSignals = request.path.hasPrefix("/v1/")
-        let response: Response
-        if !Self.isDecodable(request.query) {
-            // A parameter that cannot be read must not be taken as absent (`?context=%FF` would evaluate for no one).
-            response = APIError.validation("Invalid query string: malformed percent-encoding or UTF-8").response
-            return CORS.decorate(response)
+        let (route, parameters): (Route, RouteParameters)
+        switch Self.front(request) {
+        case .answered(let response): return response
+        case .route(let found, let foundParameters): (route, parameters) = (found, foundParameters)
         }
-        switch Self.router.match(method: request.method, path: request.path) {
-        case .notFound:
-            response = featureSignals ? APIError.fs(404, "not found").featureSignalsResponse
-                                      : APIError.notFound("Route not found").response
-        case .methodNotAllowed(let allowed):
-            let error = APIError.methodNotAllowed(allowed)
-            response = featureSignals ? APIError.fs(405, "method not allowed", headers: error.headers).featureSignalsResponse
-                                      : error.response
-        case .found(let route, let parameters):
-            if featureSignals {
-                response = await runFeatureSignals(route, parameters: parameters, request: request, env: env, ctx: ctx,
-                                                   service: service)
-            } else {
-                response = await run(route, parameters: parameters, request: request, env: env, ctx: ctx, service: service)
-            }
-        }
+        let response = route.isFeatureSignals
+            ? await runFeatureSignals(route, parameters: parameters, request: request, env: env, ctx: ctx, service: service)
+            : await run(route, parameters: parameters, request: request, env: env, ctx: ctx, service: service)
         return CORS.decorate(response)
     }
+
+    /// The hot read routes (evaluation, `/health`) answered without suspending, so the runner needs no
+    /// task for them: everything they read is memory-mapped KV and compiled snapshots in memory. Nil
+    /// for anything else (a route that writes, a JWT to verify, a store not seeded yet): `fetch` then.
+    public func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? {
+        guard let service = state.existing, service.isPrepared else { return nil }
+        let (route, parameters): (Route, RouteParameters)
+        switch Self.front(request) {
+        case .answered(let response): return response
+        case .route(let found, let foundParameters): (route, parameters) = (found, foundParameters)
+        }
+        guard let immediate = route.immediate else { return nil }
+        let call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil, service: service,
+                        now: env.clock())
+        let response = route.isFeatureSignals
+            ? Self.admitFeatureSignals(route, call: call, service: service, immediate)
+            : Self.admitEdgeFlags(route, call: call, service: service, immediate)
+        return response.map(CORS.decorate)
+    }
+
+    private enum Front {
+        /// Answered before any route runs: a preflight, a 404, a 405, an unreadable query.
+        case answered(Response)
+        case route(Route, RouteParameters)
+    }
+
+    /// What every request goes through before its route: CORS preflights, the query check, routing.
+    private static func front(_ request: Request) -> Front {
+        if request.method == "OPTIONS" { return .answered(CORS.preflight(request)) }
+        let featureSignals = request.path.hasPrefix("/v1/")
+        if !isDecodable(request.query) {
+            // A parameter that cannot be read must not be taken as absent (`?context=%FF` would evaluate for no one).
+            return .answered(CORS.decorate(APIError.validation("Invalid query string: malformed percent-encoding or UTF-8").response))
+        }
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            return .answered(CORS.decorate(featureSignals ? APIError.fs(404, "not found").featureSignalsResponse
+                                                          : APIError.notFound("Route not found").response))
+        case .methodNotAllowed(let allowed):
+            let error = APIError.methodNotAllowed(allowed)
+            return .answered(CORS.decorate(featureSignals
+                ? APIError.fs(405, "method not allowed", headers: error.headers).featureSignalsResponse
+                : error.response))
+        case .found(let route, let parameters):
+            return .route(route, parameters)
+        }
+    }
+
+    /// The shared state of this worker over `env` (tests look into its caches).
+    func service(env: Env) throws(APIError) -> Service { try state.service(env: env) }
 
     /// The cron trigger: applies FeatureSignals schedules whose time has come (evaluation already
     /// honours them between ticks; this makes the stored state say so).
@@ -85,73 +119,148 @@ public struct FlagsWorker: Worker {
     /// failure as `{"error": message}`.
     private func runFeatureSignals(_ route: Route, parameters: RouteParameters, request: Request, env: Env,
                                    ctx: ExecutionContext, service: Service) async -> Response {
-        let now = env.clock()
-        let millis = Int64(now * 1000)
-        /// One request against `key`'s per-minute budget; a 429 with `Retry-After` past it.
-        func count(_ key: String, limit: Int) throws(APIError) {
-            let decision = service.limiter.check(key: key, limit: limit, nowMillis: millis)
-            guard decision.allowed else {
-                throw .fs(429, "rate limit exceeded", headers: ["Retry-After": String(decision.retryAfter(nowMillis: millis))])
-            }
+        var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil, service: service,
+                        now: env.clock())
+        guard case .member(let needed) = route.access else {
+            return await Self.admitFeatureSignals(route, call: call, service: service, route.handler)
         }
         do {
-            if route.path.hasPrefix("/v1/auth/") { try count("ip:" + request.client.ip, limit: service.settings.authRequestsPerMinute) }
-            var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil, service: service,
-                            now: now)
-            switch route.access {
-            case .member(let needed):
-                let account = try await service.authenticateAccount(request, now: now)
-                guard account.role.satisfies(needed) else { throw APIError.fsInsufficientPermissions }
-                try count("u" + account.userID, limit: service.settings.managementPerMinute)
-                call.account = account
-            case .apiKey:
-                let key = try service.authenticateAPIKey(request, allowQuery: route.path.hasPrefix("/v1/stream/"))
-                try count("k" + key.id, limit: service.settings.apiKeyEvaluationsPerMinute)
-                call.apiKey = key
-                call.project = key.projectID
-            default:
-                break
-            }
+            try Self.countAuthRequest(route, call: call, service: service)
+            let account = try await service.authenticateAccount(request, now: call.now)
+            guard account.role.satisfies(needed) else { throw APIError.fsInsufficientPermissions }
+            try Self.count("u" + account.userID, limit: service.settings.managementPerMinute, call: call, service: service)
+            call.account = account
             return try await route.handler(call)
         } catch {
             return (error as? APIError)?.featureSignalsResponse ?? APIError.internalError.featureSignalsResponse
         }
     }
 
+    /// A `/v1` route that needs no JWT (public, or by API key), run with `handler`; nil for a route
+    /// that needs one (only `fetch` verifies JWTs).
+    private static func admitFeatureSignals(_ route: Route, call: Call, service: Service,
+                                            _ handler: (Call) throws(APIError) -> Response) -> Response? {
+        if case .member = route.access { return nil }
+        do {
+            return try handler(try admitByKey(route, call: call, service: service))
+        } catch {
+            return error.featureSignalsResponse
+        }
+    }
+
+    private static func admitFeatureSignals(_ route: Route, call: Call, service: Service,
+                                            _ handler: (Call) async throws(APIError) -> Response) async -> Response {
+        do {
+            return try await handler(try admitByKey(route, call: call, service: service))
+        } catch {
+            return error.featureSignalsResponse
+        }
+    }
+
+    /// The per-IP limit of `/v1/auth/*`, and for an API-key route the key, within its limit.
+    private static func admitByKey(_ route: Route, call: Call, service: Service) throws(APIError) -> Call {
+        var call = call
+        try countAuthRequest(route, call: call, service: service)
+        if route.access == .apiKey {
+            let key = try service.authenticateAPIKey(call.request, allowQuery: route.path.hasPrefix("/v1/stream/"))
+            try count("k" + key.id, limit: service.settings.apiKeyEvaluationsPerMinute, call: call, service: service)
+            call.apiKey = key
+            call.project = key.projectID
+        }
+        return call
+    }
+
+    /// `/v1/auth/*` is limited per client IP.
+    private static func countAuthRequest(_ route: Route, call: Call, service: Service) throws(APIError) {
+        if route.path.hasPrefix("/v1/auth/") {
+            try count("ip:" + call.request.client.ip, limit: service.settings.authRequestsPerMinute, call: call, service: service)
+        }
+    }
+
+    /// One request against `key`'s per-minute budget; a 429 with `Retry-After` past it.
+    private static func count(_ key: String, limit: Int, call: Call, service: Service) throws(APIError) {
+        let millis = Int64(call.now * 1000)
+        let decision = service.limiter.check(key: key, limit: limit, nowMillis: millis)
+        guard decision.allowed else {
+            throw .fs(429, "rate limit exceeded", headers: ["Retry-After": String(decision.retryAfter(nowMillis: millis))])
+        }
+    }
+
     private func run(_ route: Route, parameters: RouteParameters, request: Request, env: Env, ctx: ExecutionContext,
                      service: Service) async -> Response {
-        let now = env.clock()
-        var token: TokenRecord?
+        let call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: nil, service: service,
+                        now: env.clock())
+        do {
+            if route.acceptsAccount, let bearer = try Self.bearer(request), bearer.split(separator: ".").count == 3 {
+                return await runBridge(route, call: call, service: service)
+            }
+        } catch {
+            return error.response
+        }
+        return await Self.admitEdgeFlags(route, call: call, service: service, route.handler)
+    }
+
+    /// The bridge: an owner's or admin's FeatureSignals access JWT, for its organization's projects.
+    private func runBridge(_ route: Route, call: Call, service: Service) async -> Response {
+        var call = call
         var limits: RateLimiter.Decision?
         do {
-            var account: Account?
-            if route.acceptsAccount, let bearer = try Self.bearer(request), bearer.split(separator: ".").count == 3 {
-                // The bridge: an owner's or admin's access JWT, for its organization's projects.
-                guard let member = try? await service.authenticateAccount(request, now: now) else { throw APIError.unauthorized }
-                guard member.role.satisfies(.admin) else { throw APIError.adminRequired }
-                account = member
-                let decision = service.limiter.check(token: "u" + member.userID, kind: route.kind, nowMillis: Int64(now * 1000))
-                limits = decision
-                guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
-            } else if route.access != .publicRoute {
-                let record = try authenticate(request, service: service, allowQueryToken: route.path.hasPrefix("/stream/"))
-                token = record
-                let decision = service.limiter.check(token: record.hash, kind: route.kind, nowMillis: Int64(now * 1000))
-                limits = decision
-                guard decision.allowed else { throw Self.rateLimited(decision, now: now) }
-                try Self.authorize(record, route.access)
+            guard let member = try? await service.authenticateAccount(call.request, now: call.now) else {
+                throw APIError.unauthorized
             }
-            var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service,
-                            now: now)
-            call.account = account
-            var response = try await route.handler(call)
-            if let limits { Self.addLimitHeaders(&response, limits) }
-            return ETag.apply(to: response, request: request)
+            guard member.role.satisfies(.admin) else { throw APIError.adminRequired }
+            let decision = service.limiter.check(token: "u" + member.userID, kind: route.kind, nowMillis: Int64(call.now * 1000))
+            limits = decision
+            guard decision.allowed else { throw Self.rateLimited(decision, now: call.now) }
+            call.account = member
+            return Self.finish(try await route.handler(call), limits: limits, request: call.request)
         } catch {
-            var response = error.response
-            if let limits { Self.addLimitHeaders(&response, limits) }
-            return response
+            return Self.finish(error.response, limits: limits, request: nil)
         }
+    }
+
+    /// An EdgeFlags route by `ff_` token (or a public one), run with `handler`: authentication, the
+    /// rate limit and its headers, the permission, then `ETag` on what the handler answers.
+    private static func admitEdgeFlags(_ route: Route, call: Call, service: Service,
+                                       _ handler: (Call) throws(APIError) -> Response) -> Response? {
+        var limits: RateLimiter.Decision?
+        do {
+            let admitted = try admit(route, call: call, service: service, limits: &limits)
+            return finish(try handler(admitted), limits: limits, request: call.request)
+        } catch {
+            return finish(error.response, limits: limits, request: nil)
+        }
+    }
+
+    private static func admitEdgeFlags(_ route: Route, call: Call, service: Service,
+                                       _ handler: (Call) async throws(APIError) -> Response) async -> Response {
+        var limits: RateLimiter.Decision?
+        do {
+            let admitted = try admit(route, call: call, service: service, limits: &limits)
+            return finish(try await handler(admitted), limits: limits, request: call.request)
+        } catch {
+            return finish(error.response, limits: limits, request: nil)
+        }
+    }
+
+    /// The call with its token, once the token is valid, within its limit and allowed the route.
+    private static func admit(_ route: Route, call: Call, service: Service,
+                              limits: inout RateLimiter.Decision?) throws(APIError) -> Call {
+        guard route.access != .publicRoute else { return call }
+        let record = try authenticate(call.request, service: service, allowQueryToken: route.path.hasPrefix("/stream/"))
+        let decision = service.limiter.check(token: record.hash, kind: route.kind, nowMillis: Int64(call.now * 1000))
+        limits = decision
+        guard decision.allowed else { throw rateLimited(decision, now: call.now) }
+        try authorize(record, route.access)
+        return call.with(token: record)
+    }
+
+    /// The limit headers, and for a successful answer (`request` given) its `ETag`.
+    private static func finish(_ response: Response, limits: RateLimiter.Decision?, request: Request?) -> Response {
+        var response = response
+        if let limits { addLimitHeaders(&response, limits) }
+        guard let request else { return response }
+        return ETag.apply(to: response, request: request)
     }
 
     private static func rateLimited(_ decision: RateLimiter.Decision, now: Double) -> APIError {
@@ -183,7 +292,7 @@ public struct FlagsWorker: Worker {
         return credential.isEmpty ? nil : credential
     }
 
-    private func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
+    private static func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
         var presented = try Self.bearer(request)
         if presented == nil, allowQueryToken { presented = request.queryParameter("token") }
         guard let presented, !presented.isEmpty, presented.utf8.count <= 512,
@@ -202,9 +311,9 @@ public struct FlagsWorker: Worker {
     }
 
     private static func addLimitHeaders(_ response: inout Response, _ decision: RateLimiter.Decision) {
-        response.headers["X-RateLimit-Limit"] = String(decision.limit)
-        response.headers["X-RateLimit-Remaining"] = String(decision.remaining)
-        response.headers["X-RateLimit-Reset"] = String(decision.resetMillis)
+        response.headers.add("X-RateLimit-Limit", String(decision.limit))
+        response.headers.add("X-RateLimit-Remaining", String(decision.remaining))
+        response.headers.add("X-RateLimit-Reset", String(decision.resetMillis))
     }
 
     static let router: Router<Route> = {
@@ -222,6 +331,9 @@ public struct FlagsWorker: Worker {
 /// The service is created from the first request's `Env` and kept for the worker's lifetime.
 private final class ServiceSlot: Sendable {
     private let slot = Mutex<Service?>(nil)
+
+    /// The service once the first request has made it.
+    var existing: Service? { slot.withLock { $0 } }
 
     func service(env: Env) throws(APIError) -> Service {
         if let existing = slot.withLock({ $0 }) { return existing }
@@ -263,6 +375,14 @@ struct Call: Sendable {
         project = token?.projectID ?? Project.defaultID
     }
 
+    /// The same call, authenticated by `token` (whose project it then works on).
+    func with(token: TokenRecord) -> Call {
+        var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service, now: now)
+        call.account = account
+        call.apiKey = apiKey
+        return call
+    }
+
     var actor: String { account?.email ?? token?.actor ?? apiKey.map { "\($0.keyPrefix)..." } ?? "system" }
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
     var timestamp: String { Timestamp.format(now) }
@@ -271,6 +391,8 @@ struct Call: Sendable {
 /// A route of the API: what it needs, how it is rate-limited, and what the OpenAPI document says of it.
 struct Route: Sendable {
     typealias Handler = @Sendable (Call) async throws(APIError) -> Response
+    /// A handler that never suspends: the runner may call it without a task.
+    typealias ImmediateHandler = @Sendable (Call) throws(APIError) -> Response
     var method: String
     /// OpenAPI-style path (`/api/v1/flags/{key}`).
     var path: String
@@ -281,6 +403,14 @@ struct Route: Sendable {
     /// Whether an owner's or admin's FeatureSignals access JWT may call it (the bridge).
     var acceptsAccount = false
     var handler: Handler
+    var immediate: ImmediateHandler?
+
+    init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
+         summary: String, acceptsAccount: Bool = false, immediate: @escaping ImmediateHandler) {
+        self.init(method: method, path: path, access: access, kind: kind, tag: tag, summary: summary,
+                  acceptsAccount: acceptsAccount, handler: { call async throws(APIError) in try immediate(call) })
+        self.immediate = immediate
+    }
 
     init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
          summary: String, acceptsAccount: Bool = false, handler: @escaping Handler) {

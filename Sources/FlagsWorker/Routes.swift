@@ -8,7 +8,7 @@ extension FlagsWorker {
     /// The shared service routes and the EdgeFlags dialect (`/api/v1`, `/stream`).
     static let edgeFlagsRoutes: [Route] = [
         Route(method: "GET", path: "/health", access: .publicRoute, tag: "service", summary: "Liveness and environment",
-              handler: Service.health),
+              immediate: Service.health),
         Route(method: "GET", path: "/openapi.json", access: .publicRoute, tag: "service", summary: "This API as OpenAPI 3",
               handler: { _ in .jsonBytes(EdgeFlagsOpenAPI.document, headers: ["Cache-Control": CachePolicy.openAPI]) }),
         Route(method: "GET", path: "/docs", access: .publicRoute, tag: "service", summary: "Interactive API reference",
@@ -29,7 +29,7 @@ extension FlagsWorker {
         Route(method: "POST", path: "/api/v1/flags", access: .permission(.writeFlags), tag: "flags", summary: "Create a flag",
               handler: Flags.create),
         Route(method: "GET", path: "/api/v1/flags/{key}", access: .permission(.readFlags), kind: .evaluation, tag: "flags",
-              summary: "Evaluate one flag for ?context=", handler: Flags.evaluate),
+              summary: "Evaluate one flag for ?context=", immediate: Flags.evaluate),
         Route(method: "PUT", path: "/api/v1/flags/{key}", access: .permission(.writeFlags), tag: "flags",
               summary: "Update a flag (merge; If-Match)", handler: Flags.update),
         Route(method: "DELETE", path: "/api/v1/flags/{key}", access: .permission(.writeFlags), tag: "flags",
@@ -44,7 +44,7 @@ extension FlagsWorker {
         Route(method: "POST", path: "/api/v1/configs", access: .permission(.writeConfigs), tag: "configs",
               summary: "Create a config", handler: Configs.create),
         Route(method: "GET", path: "/api/v1/configs/{key}", access: .permission(.readConfigs), tag: "configs",
-              summary: "A config's value for ?environment=", handler: Configs.get),
+              summary: "A config's value for ?environment=", immediate: Configs.get),
         Route(method: "PUT", path: "/api/v1/configs/{key}", access: .permission(.writeConfigs), tag: "configs",
               summary: "Update a config (merge; If-Match)", handler: Configs.update),
         Route(method: "DELETE", path: "/api/v1/configs/{key}", access: .permission(.writeConfigs), tag: "configs",
@@ -66,7 +66,7 @@ extension FlagsWorker {
               summary: "Delete a segment", handler: Segments.delete),
 
         Route(method: "POST", path: "/api/v1/evaluate", access: .anyRead, kind: .evaluation, tag: "evaluation",
-              summary: "Evaluate every (or the listed) flags and configs for a context", handler: Evaluate.bulk),
+              summary: "Evaluate every (or the listed) flags and configs for a context", immediate: Evaluate.bulk),
 
         Route(method: "GET", path: "/api/v1/project", access: .anyToken, tag: "project", summary: "The token's project",
               handler: Project.get),
@@ -98,7 +98,7 @@ extension FlagsWorker {
 
 extension Service {
     @Sendable
-    static func health(_ call: Call) async throws(APIError) -> Response {
+    static func health(_ call: Call) throws(APIError) -> Response {
         .json(["status": "ok", "environment": .string(call.service.settings.environment)],
               headers: ["Cache-Control": CachePolicy.health])
     }

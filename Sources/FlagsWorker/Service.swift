@@ -26,6 +26,8 @@ final class Service: Sendable {
     let flags: RecordStore
     let tokens: TokenStore
     let projects = ProjectCache()
+    /// Evaluation answers by request, valid per `FLAGS` sequence and schedule horizon.
+    let answers = AnswerCache()
     let limiter: RateLimiter
     /// Serializes read-modify-write changes (versions, duplicates) across requests.
     let writes = AsyncLock()
@@ -39,6 +41,8 @@ final class Service: Sendable {
     let tracking = TrackCounter()
     let metrics: EvaluationMetrics
     private let prepared = Atomic<Bool>(false)
+    /// True once `prepare` has run: the store is seeded and the session keys installed.
+    var isPrepared: Bool { prepared.load(ordering: .acquiring) }
 
     init(env: Env) throws(APIError) {
         guard let flags = env.kv["FLAGS"], let tokens = env.kv["TOKENS"] else {

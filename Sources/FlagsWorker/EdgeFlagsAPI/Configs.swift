@@ -15,7 +15,7 @@ enum Configs {
         return .json(body, headers: ["Cache-Control": CachePolicy.configs])
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: Call) throws(APIError) -> Response {
         guard let record = try call.service.flags.get(KeyLayout.config(call.project, call.parameter("key"))) else {
             throw .notFound("Config not found")
         }

@@ -8,6 +8,12 @@ extension FlagsWorker {
             Route(method: method, path: path, access: access, kind: access == .apiKey ? .evaluation : .management,
                   tag: tag, summary: summary, handler: handler)
         }
+        /// A route whose handler never suspends (evaluation): the runner may call it without a task.
+        func route(_ method: String, _ path: String, _ access: Access, _ tag: String, _ summary: String,
+                   immediate: @escaping Route.ImmediateHandler) -> Route {
+            Route(method: method, path: path, access: access, kind: access == .apiKey ? .evaluation : .management,
+                  tag: tag, summary: summary, immediate: immediate)
+        }
         let read = Access.member(.viewer), write = Access.member(.developer), admin = Access.member(.admin)
         let accounts = "fs: accounts", management = "fs: management", evaluation = "fs: evaluation"
         return [
@@ -71,10 +77,10 @@ extension FlagsWorker {
             route("PUT", "/v1/members/{id}/permissions", admin, management, "Set a member's per-environment permissions",
                   FSMembers.setPermissions),
 
-            route("POST", "/v1/evaluate", .apiKey, evaluation, "Evaluate one flag", FSEvaluate.one),
-            route("POST", "/v1/evaluate/bulk", .apiKey, evaluation, "Evaluate up to 100 flags", FSEvaluate.bulk),
+            route("POST", "/v1/evaluate", .apiKey, evaluation, "Evaluate one flag", immediate: FSEvaluate.one),
+            route("POST", "/v1/evaluate/bulk", .apiKey, evaluation, "Evaluate up to 100 flags", immediate: FSEvaluate.bulk),
             route("GET", "/v1/client/{envKey}/flags", .apiKey, evaluation, "Every flag's value for ?key=",
-                  FSEvaluate.client),
+                  immediate: FSEvaluate.client),
             route("GET", "/v1/stream/{envKey}", .apiKey, evaluation, "Server-sent events: flag-update on every change",
                   FSStream.events),
             route("POST", "/v1/track", .apiKey, evaluation, "Record an impression", FSEvaluate.track),
