@@ -26,10 +26,11 @@ enum ResponseEncoder {
                      allocator: ByteBufferAllocator) throws -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 96 + headers.count * 48 + bodyCapacity)
         buffer.writeStaticString(framing.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        buffer.writeString(String(status))
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(HTTPResponseStatus(statusCode: status).reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        if let line = Self.commonStatusLines[status] {
+            buffer.writeBytes(line)
+        } else {
+            buffer.writeString(Self.statusLine(status))
+        }
         for (name, value) in headers {
             // The runner owns framing: a worker's own length, encoding or connection fields are replaced.
             if Self.isFraming(name) { continue }
@@ -55,6 +56,15 @@ enum ResponseEncoder {
         return buffer
     }
 
+    /// `"200 OK\r\n"`: the code and reason phrase after the version.
+    private static func statusLine(_ status: Int) -> String {
+        "\(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)\r\n"
+    }
+
+    /// The status lines of the answers a worker gives most, made once.
+    private static let commonStatusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
+        [200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503].map { ($0, Array(statusLine($0).utf8)) })
+
     /// One chunk of a chunked body.
     static func chunk(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
         let size = String(bytes.count, radix: 16)
@@ -69,31 +79,37 @@ enum ResponseEncoder {
     static let lastChunk: StaticString = "0\r\n\r\n"
 
     private static func isFraming(_ name: String) -> Bool {
-        Headers.equal(name, "content-length") || Headers.equal(name, "transfer-encoding")
-            || Headers.equal(name, "connection")
+        // By length first: most names are none of the three, and this runs for every field.
+        switch name.utf8.count {
+        case 14: return Headers.equal(name, "content-length")
+        case 17: return Headers.equal(name, "transfer-encoding")
+        case 10: return Headers.equal(name, "connection")
+        default: return false
+        }
     }
 
-    /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+    /// RFC 9110 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" /
+    /// "|" / "~" / DIGIT / ALPHA, as a table indexed by byte.
+    private static let tokenBytes: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
+    }
+
     static func isToken(_ name: String) -> Bool {
         guard !name.isEmpty else { return false }
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                continue
-            case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-                 UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-                continue
-            default:
-                return false
-            }
-        }
-        return true
+        let table = tokenBytes
+        return name.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { table[Int($0)] } }
+            ?? name.utf8.allSatisfy { table[Int($0)] }
     }
 
+    /// No CR, LF or NUL: nothing that could end the field or split the response.
     static func isFieldValue(_ value: String) -> Bool {
-        for byte in value.utf8 where byte == 0x0D || byte == 0x0A || byte == 0 { return false }
-        return true
+        func clean(_ byte: UInt8) -> Bool { byte > 0x0D || (byte != 0x0D && byte != 0x0A && byte != 0) }
+        return value.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy(clean) }
+            ?? value.utf8.allSatisfy(clean)
     }
 }

@@ -24,6 +24,9 @@ public struct ClientInfo: Sendable, Equatable {
     public static func resolve(peer: String, headers: Headers, trustedProxies: [String]) -> ClientInfo {
         guard trustedProxies.contains(peer) else { return ClientInfo(ip: peer, peer: peer) }
         var ip = peer
+        guard headers.contains("X-Forwarded-For") || headers.contains("X-Forwarded-Proto") || headers.contains("X-Edge-PoP") else {
+            return ClientInfo(ip: peer, peer: peer)
+        }
         let hops = headers.values("X-Forwarded-For")
             .flatMap { $0.split(separator: ",") }
             .map { $0.trimmingCharacters(in: " \t") }

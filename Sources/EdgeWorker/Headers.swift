@@ -17,8 +17,20 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
             return nil
         }
         set {
-            remove(name)
-            if let newValue { fields.append((name: name, value: newValue)) }
+            guard let index = fields.firstIndex(where: { Self.equal($0.name, name) }) else {
+                if let newValue { fields.append((name: name, value: newValue)) }
+                return
+            }
+            if let newValue {
+                fields[index] = (name: name, value: newValue)
+                // Later duplicates go: the subscript sets the one value of `name`.
+                var later = index + 1
+                while later < fields.count {
+                    if Self.equal(fields[later].name, name) { fields.remove(at: later) } else { later += 1 }
+                }
+            } else {
+                fields.removeAll { Self.equal($0.name, name) }
+            }
         }
     }
 
@@ -45,7 +57,9 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     /// ASCII case-insensitive comparison of two field names.
     @inlinable
     public static func equal(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { lower($0) == lower($1) }
+        let (x, y) = (a.utf8, b.utf8)
+        guard x.count == y.count else { return false }
+        return x.elementsEqual(y) { lower($0) == lower($1) }
     }
 
     @usableFromInline

@@ -21,15 +21,18 @@ public struct Request: Sendable {
 
     /// The path part of the target, still percent-encoded.
     public var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
-        return Substring(target)
+        if let q = queryMark { return target[..<q] }
+        return target[...]
     }
 
     /// The raw query string after `?`, or empty.
     public var query: Substring {
-        if let q = target.firstIndex(of: "?") { return target[target.index(after: q)...] }
+        if let q = queryMark { return target[target.utf8.index(after: q)...] }
         return ""
     }
+
+    /// Where `?` is: searched byte-wise (a `Character` search would walk grapheme clusters).
+    private var queryMark: String.Index? { target.utf8.firstIndex(of: UInt8(ascii: "?")) }
 
     /// The first value of query parameter `name`, percent-decoded (`+` as space).
     public func queryParameter(_ name: String) -> String? {

@@ -53,6 +53,9 @@ final class FlagsHarness: Sendable {
 
     var env: Env { harness.env }
 
+    /// The worker's shared state (its caches).
+    var service: Service { try! (harness.worker as! FlagsWorker).service(env: env) }
+
     @discardableResult
     func call(_ method: String, _ path: String, token: String? = nil, body: String? = nil,
               headers: Headers = [:]) async -> APIResponse {

@@ -13,6 +13,9 @@ final class CompiledRuleset: Sendable {
     let exclusionGroups: [[Int]]
     /// Every value the ruleset can serve, interned; index 0 is `null` (not found).
     let values: [JSONValue]
+    /// Every instant at which some flag's schedule switches it (active from/until, expiry, scheduled
+    /// enable/disable), ascending: between two of them, evaluation depends on nothing but the context.
+    let scheduleBoundaries: [Double]
 
     init(
         flags: [CompiledFlag],
@@ -28,6 +31,14 @@ final class CompiledRuleset: Sendable {
         self.environmentSlots = environmentSlots
         self.exclusionGroups = exclusionGroups
         self.values = values
+        var boundaries: [Double] = []
+        for flag in flags {
+            boundaries += [flag.activeFrom, flag.activeUntil, flag.expiresAt].compactMap { $0 }
+            for settings in flag.settings {
+                boundaries += [settings.scheduledEnableAt, settings.scheduledDisableAt].compactMap { $0 }
+            }
+        }
+        scheduleBoundaries = Array(Set(boundaries)).sorted()
     }
 
     /// The slot for an environment; one past the last slot (every flag's base) when unknown.

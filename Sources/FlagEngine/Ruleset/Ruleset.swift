@@ -36,6 +36,19 @@ public struct Ruleset: Sendable {
     /// ruleset to write responses without re-encoding values.
     public var servedValues: [JSONValue] { compiled.values }
 
+    /// The first instant after `now` at which a schedule switches some flag, or nil when none will:
+    /// until then, every evaluation is a function of its context alone, so an answer computed at
+    /// `now` may be served again up to (not including) that instant.
+    public func nextScheduleChange(after now: Double) -> Double? {
+        let boundaries = compiled.scheduleBoundaries
+        var low = 0, high = boundaries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if boundaries[middle] <= now { low = middle + 1 } else { high = middle }
+        }
+        return low < boundaries.count ? boundaries[low] : nil
+    }
+
     public func containsFlag(_ key: String) -> Bool {
         compiled.flagIndex[key] != nil
     }

@@ -19,7 +19,12 @@ final class RateLimiter: Sendable {
         var start: Int64
         var count: Int
     }
-    private let windows = Mutex<[String: Window]>([:])
+    private let windows = Mutex<[WindowKey: Window]>([:])
+
+    private struct WindowKey: Hashable {
+        var kind: UInt8
+        var key: String
+    }
     let evaluationLimit: Int
     let managementLimit: Int
 
@@ -30,11 +35,16 @@ final class RateLimiter: Sendable {
 
     func check(token: String, kind: Kind, nowMillis: Int64) -> Decision {
         let limit = kind == .evaluation ? evaluationLimit : managementLimit
-        return check(key: kind == .evaluation ? "e" + token : "m" + token, limit: limit, nowMillis: nowMillis)
+        return check(WindowKey(kind: kind == .evaluation ? 1 : 2, key: token), limit: limit, windowMillis: 60_000,
+                     nowMillis: nowMillis)
     }
 
     /// Counts one request against `key` in its current window of `windowMillis`.
     func check(key: String, limit: Int, windowMillis: Int64 = 60_000, nowMillis: Int64) -> Decision {
+        check(WindowKey(kind: 0, key: key), limit: limit, windowMillis: windowMillis, nowMillis: nowMillis)
+    }
+
+    private func check(_ key: WindowKey, limit: Int, windowMillis: Int64, nowMillis: Int64) -> Decision {
         let start = nowMillis - nowMillis % windowMillis
         let count = windows.withLock { windows -> Int in
             if windows.count > 100_000 { windows = windows.filter { $0.value.start == start } }

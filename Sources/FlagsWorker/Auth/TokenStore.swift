@@ -197,14 +197,20 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 }
 
 extension Digest {
+    /// Lowercase hex, written straight into the string's storage (it runs on every authenticated
+    /// request: the token cache is keyed by it).
     var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.byteCount * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        withUnsafeBytes { digest in
+            String(unsafeUninitializedCapacity: digest.count * 2) { out in
+                for (i, byte) in digest.enumerated() {
+                    out[2 * i] = hexDigit(byte >> 4)
+                    out[2 * i + 1] = hexDigit(byte & 0x0F)
+                }
+                return digest.count * 2
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
+
+@inline(__always)
+private func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }

@@ -17,20 +17,30 @@ enum Evaluate {
         }
     }
 
-    static func bulk(_ call: Call) async throws(APIError) -> Response {
+    static func bulk(_ call: Call) throws(APIError) -> Response {
         let request = call.request
+        let token = call.token!
+        let tailing = call.service.tail.hasListeners
+        let cacheKey = AnswerCache.Key(route: .edgeFlagsBulk, credential: token.hash, input: request.body)
+        if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now),
+           !tailing || answer.evaluations.count == answer.evaluationsAvailable {
+            record(answer.evaluations, call: call, environment: answer.environment, started: monotonicSeconds())
+            return answer.response
+        }
         var contextValue: JSONValue?
         var flagKeys: [String]?
         var configKeys: [String]?
         if !request.body.isEmpty {
             let body = try Body(request)
             contextValue = body["context"]
-            try checkContextSize(contextValue, messageBytes: request.body.count)
+            if request.body.count > maxContextBytes, let contextValue,
+               contextValue.serialized().count > maxContextBytes {
+                throw .tooLarge("Evaluation context exceeds 64 KB")
+            }
             flagKeys = try body.strings("flags")
             configKeys = try body.strings("configs")
         }
         let context = try EdgeFlagsModel.context(contextValue)
-        let token = call.token!
         let snapshot = try call.service.snapshot(project: call.project)
         let started = monotonicSeconds()
 
@@ -55,36 +65,44 @@ enum Evaluate {
         writer.endObject()
         writer.key("flags")
         writer.beginObject()
+        // Kept for the tail (and with the answer): every result while someone tails, else the last 50.
         var recent: [Evaluation] = []
+        var evaluated = 0
         if token.allows(.readFlags) {
             let ruleset = snapshot.ruleset
-            let tailing = call.service.tail.hasListeners
             if let flagKeys {
                 for key in flagKeys where ruleset.containsFlag(key) {
                     let result = ruleset.evaluate(flagKey: key, context: context, now: call.now)
                     writer.key(key)
                     writer.value(result.value)
+                    evaluated += 1
                     if tailing || recent.count < TailHub.history { recent.append(result) }
                 }
             } else {
                 let keep = tailing ? Int.max : TailHub.history
                 let skip = max(0, ruleset.flagCount - keep)
-                var index = 0
                 ruleset.forEachEvaluation(context: context, now: call.now) { result in
                     writer.key(result.flagKey)
                     writer.value(result.value)
-                    if index >= skip { recent.append(result) }
-                    index += 1
+                    if evaluated >= skip { recent.append(result) }
+                    evaluated += 1
                 }
             }
         }
         writer.endObject()
         writer.endObject()
-        if !recent.isEmpty {
-            call.service.tail.record(TailHub.Batch(timestamp: call.now, results: recent,
-                                                   durationMs: (monotonicSeconds() - started) * 1000 / Double(recent.count),
-                                                   actor: call.actor, environment: context.environment))
-        }
-        return .jsonBytes(writer.bytes)
+        record(recent, call: call, environment: context.environment, started: started)
+        let response = Response.jsonBytes(writer.bytes)
+        call.service.answers.keep(response, for: cacheKey, evaluations: recent, available: evaluated,
+                                  environment: context.environment, snapshot: snapshot, now: call.now)
+        return response
+    }
+
+    /// Evaluations go to the tail stream (which keeps the last 50 for admins who connect later).
+    static func record(_ results: [Evaluation], call: Call, environment: String?, started: Double) {
+        guard !results.isEmpty else { return }
+        call.service.tail.record(TailHub.Batch(timestamp: call.now, results: results,
+                                               durationMs: (monotonicSeconds() - started) * 1000 / Double(results.count),
+                                               actor: call.actor, environment: environment))
     }
 }

@@ -37,8 +37,14 @@ enum Flags {
     }
 
     /// Evaluates: `{"value", "type", "reason"}` for `?context=<url-encoded JSON>`.
-    static func evaluate(_ call: Call) async throws(APIError) -> Response {
+    static func evaluate(_ call: Call) throws(APIError) -> Response {
         let key = call.parameter("key")
+        let cacheKey = AnswerCache.Key(route: .edgeFlagsSingle, credential: call.token?.hash ?? "",
+                                       input: Array(call.request.target.utf8))
+        if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now) {
+            Evaluate.record(answer.evaluations, call: call, environment: answer.environment, started: monotonicSeconds())
+            return answer.response
+        }
         var contextValue: JSONValue?
         if let text = call.request.queryParameter("context"), !text.isEmpty {
             guard text.utf8.count <= Evaluate.maxContextBytes else {
@@ -59,9 +65,7 @@ enum Flags {
         let started = monotonicSeconds()
         let result = snapshot.ruleset.evaluate(flagKey: key, context: context, now: call.now)
         let reason = EdgeFlagsModel.reason(result.reason)
-        call.service.tail.record(TailHub.Batch(timestamp: call.now, results: [result],
-                                               durationMs: (monotonicSeconds() - started) * 1000, actor: call.actor,
-                                               environment: context.environment))
+        Evaluate.record([result], call: call, environment: context.environment, started: started)
         let type = EdgeFlagsModel.typeName(declared: snapshot.declaredTypes[key], value: result.value)
         var writer = JSONWriter(capacity: 96)
         writer.beginObject()
@@ -69,7 +73,11 @@ enum Flags {
         writer.key("type"); writer.string(type)
         writer.key("value"); writer.value(result.value)
         writer.endObject()
-        return .jsonBytes(writer.bytes, headers: ["Cache-Control": CachePolicy.singleFlag])
+        // Tagged now, so that a kept answer carries its ETag and is not hashed again per request.
+        let response = ETag.tagged(.jsonBytes(writer.bytes, headers: ["Cache-Control": CachePolicy.singleFlag]))
+        call.service.answers.keep(response, for: cacheKey, evaluations: [result], available: 1,
+                                  environment: context.environment, snapshot: snapshot, now: call.now)
+        return response
     }
 
     /// Merges the given fields into the stored record (a toggle of `enabled` alone keeps the rest).

@@ -12,8 +12,10 @@ import FlagEngine
 enum FSEvaluate {
     static let maxBulkKeys = 100
 
-    static func one(_ call: Call) async throws(APIError) -> Response {
+    static func one(_ call: Call) throws(APIError) -> Response {
         let key = try apiKey(call)
+        let cacheKey = AnswerCache.Key(route: .featureSignalsOne, credential: key.id, input: call.request.body)
+        if let kept = kept(call, key, cacheKey) { return kept }
         let fields = try object(call.request)
         guard case .string(let flagKey)? = fields["flag_key"], !flagKey.isEmpty else {
             throw .fs(400, "flag_key and context.key are required")
@@ -23,12 +25,14 @@ enum FSEvaluate {
         let result = snapshot.ruleset.evaluate(flagKey: flagKey, context: context, now: call.now)
         var writer = JSONWriter(capacity: 96)
         write(result, into: &writer)
-        return answer(call, key, CollectionOfOne(result), writer)
+        return answer(call, key, [result], writer, keptAs: cacheKey, snapshot: snapshot)
     }
 
     /// `{"flag_keys": [...] (at most 100; omitted: every flag), "context"}` → `{key: EvalResult}`.
-    static func bulk(_ call: Call) async throws(APIError) -> Response {
+    static func bulk(_ call: Call) throws(APIError) -> Response {
         let key = try apiKey(call)
+        let cacheKey = AnswerCache.Key(route: .featureSignalsBulk, credential: key.id, input: call.request.body)
+        if let kept = kept(call, key, cacheKey) { return kept }
         let fields = try object(call.request)
         let context = try FeatureSignalsModel.context(fields["context"], environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
@@ -59,13 +63,15 @@ enum FSEvaluate {
             throw .fsInvalidBody
         }
         writer.endObject()
-        return answer(call, key, results, writer)
+        return answer(call, key, results, writer, keptAs: cacheKey, snapshot: snapshot)
     }
 
     /// `{flag_key: value}` of every flag, for `?key=<user>` (`anonymous` when absent).
-    static func client(_ call: Call) async throws(APIError) -> Response {
+    static func client(_ call: Call) throws(APIError) -> Response {
         let key = try apiKey(call)
         try requireEnvironment(call, key)
+        let cacheKey = AnswerCache.Key(route: .featureSignalsClient, credential: key.id, input: Array(call.request.target.utf8))
+        if let kept = kept(call, key, cacheKey) { return kept }
         let user = call.request.queryParameter("key").flatMap { $0.isEmpty ? nil : $0 } ?? "anonymous"
         let context = EvaluationContext(targetingKey: user, environment: key.environmentSlug)
         let snapshot = try call.service.snapshot(project: key.projectID)
@@ -78,7 +84,7 @@ enum FSEvaluate {
             results.append(result)
         }
         writer.endObject()
-        return answer(call, key, results, writer)
+        return answer(call, key, results, writer, keptAs: cacheKey, snapshot: snapshot)
     }
 
     /// `{flag_key, variant_key, user_key}`: counted per flag and variant on this node.
@@ -120,12 +126,25 @@ enum FSEvaluate {
         return fields
     }
 
-    /// How every evaluation answer ends: counted, the key's use noted, the bytes sent.
-    private static func answer(_ call: Call, _ key: APIKeyRecord, _ results: some Sequence<Evaluation>,
-                               _ writer: JSONWriter) -> Response {
+    /// How every evaluation answer ends: counted, the key's use noted, kept for the same request
+    /// again, the bytes sent.
+    private static func answer(_ call: Call, _ key: APIKeyRecord, _ results: [Evaluation], _ writer: JSONWriter,
+                               keptAs cacheKey: AnswerCache.Key, snapshot: ProjectSnapshot) -> Response {
         call.service.metrics.record(project: key.projectID, results)
         noteUse(call, key)
-        return .jsonBytes(writer.bytes)
+        let response = Response.jsonBytes(writer.bytes)
+        call.service.answers.keep(response, for: cacheKey, evaluations: results, available: results.count,
+                                  environment: key.environmentSlug, snapshot: snapshot, now: call.now)
+        return response
+    }
+
+    /// The kept answer to this very request, counted and noted as if evaluated again.
+    private static func kept(_ call: Call, _ key: APIKeyRecord, _ cacheKey: AnswerCache.Key) -> Response? {
+        guard let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence,
+                                                       now: call.now) else { return nil }
+        call.service.metrics.record(project: key.projectID, answer.evaluations)
+        noteUse(call, key)
+        return answer.response
     }
 
     private static func noteUse(_ call: Call, _ key: APIKeyRecord) {

@@ -54,6 +54,9 @@ final class TailHub: Sendable {
 
     var hasListeners: Bool { listening.load(ordering: .relaxed) > 0 }
 
+    /// How many evaluations a tail connecting now would be sent first (at most `history`).
+    var historyCount: Int { state.withLock { min($0.count, Self.history) } }
+
     func record(_ batch: Batch) {
         let listeners = state.withLock { s -> [WebSocketOutbound] in
             s.batches.append(batch)

@@ -6,10 +6,9 @@ import EdgeWorker
 enum ETag {
     static func apply(to response: Response, request: Request) -> Response {
         guard request.method == "GET" || request.method == "HEAD", response.status == 200,
-              response.headers["Cache-Control"] != nil, let body = response.bodyBytes else { return response }
-        let tag = "\"" + String(SHA256.hash(data: body).hexString.prefix(16)) + "\""
-        var tagged = response
-        tagged.headers["ETag"] = tag
+              response.headers["Cache-Control"] != nil, response.bodyBytes != nil else { return response }
+        let tagged = Self.tagged(response)
+        guard let tag = tagged.headers["ETag"] else { return response }
         if let condition = request.headers["If-None-Match"], matches(condition, tag) {
             var headers: Headers = ["ETag": tag]
             headers["Cache-Control"] = response.headers["Cache-Control"]
@@ -18,6 +17,14 @@ enum ETag {
             }
             return Response(status: 304, headers: headers, bytes: [])
         }
+        return tagged
+    }
+
+    /// The response with its `ETag` (computed unless it has one already).
+    static func tagged(_ response: Response) -> Response {
+        guard response.headers["ETag"] == nil, let body = response.bodyBytes else { return response }
+        var tagged = response
+        tagged.headers.add("ETag", "\"" + String(SHA256.hash(data: body).hexString.prefix(16)) + "\"")
         return tagged
     }
 
@@ -36,10 +43,11 @@ enum ETag {
 /// never in cookies), and preflights are answered for the headers the API uses.
 enum CORS {
     static func decorate(_ response: Response) -> Response {
+        guard !response.headers.contains("Access-Control-Allow-Origin") else { return response }
         var response = response
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] =
-            "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+        response.headers.add("Access-Control-Allow-Origin", "*")
+        response.headers.add("Access-Control-Expose-Headers",
+                             "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset")
         return response
     }
 

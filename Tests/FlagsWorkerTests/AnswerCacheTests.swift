@@ -1,0 +1,136 @@
+import EdgeJSON
+import EdgeWorker
+import Foundation
+@testable import FlagsWorker
+import Testing
+
+/// The evaluation routes keep their answers per request; what these tests pin down is that a kept
+/// answer is never a stale one, and that serving it still has every side effect of evaluating.
+@Suite("Kept evaluation answers")
+struct AnswerCacheTests {
+    let body = #"{"context":{"user_id":"u1","plan":"pro"}}"#
+
+    @Test func aRepeatedEvaluationIsServedFromTheCacheAndIsTheSameAnswer() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        let first = await api.call("POST", "/api/v1/evaluate", body: body)
+        #expect(api.service.answers.count == 1)
+        let second = await api.call("POST", "/api/v1/evaluate", body: body)
+        #expect(second.status == 200)
+        #expect(second.text == first.text)
+        #expect(second.headers["Content-Type"] == "application/json")
+        #expect(api.service.answers.count == 1)
+    }
+
+    @Test func anyChangeToTheProjectIsSeenByTheVeryNextRequest() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["beta": "on"])
+        #expect(await api.call("PUT", "/api/v1/flags/beta", json: ["value": "off"]).status == 200)
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["beta": "off"])
+        #expect(await api.evaluate("beta", ["user_id": "u1"]).0 == "off")
+        #expect(await api.call("PUT", "/api/v1/flags/beta", json: ["value": "again"]).status == 200)
+        #expect(await api.evaluate("beta", ["user_id": "u1"]).0 == "again")
+        #expect(await api.call("DELETE", "/api/v1/flags/beta").status == 200)
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == [:])
+    }
+
+    @Test func aScheduleThatComesDueChangesTheAnswerWithoutAnyWrite() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "launch", "enabled": true, "value": "live",
+                              "active_from": .string(Timestamp.format(api.clock.now + 60)),
+                              "active_until": .string(Timestamp.format(api.clock.now + 120))])
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["launch": false])
+        #expect(await api.evaluate("launch", ["user_id": "u1"]).1 == "disabled")
+        api.clock.advance(by: 60)
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["launch": "live"])
+        #expect(await api.evaluate("launch", ["user_id": "u1"]).0 == "live")
+        api.clock.advance(by: 59.5)
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["launch": "live"])
+        api.clock.advance(by: 0.5)
+        #expect(await api.call("POST", "/api/v1/evaluate", body: body)["flags"] == ["launch": false])
+    }
+
+    @Test func tokensWithOtherPermissionsGetTheirOwnAnswers() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        #expect(await api.call("POST", "/api/v1/configs", json: ["key": "limits", "value": 5]).status == 201)
+        let flagsOnly = try await api.token(["read:flags"])
+        let configsOnly = try await api.token(["read:configs"])
+        let all = await api.call("POST", "/api/v1/evaluate", body: body)
+        #expect(all.json == ["flags": ["beta": "on"], "configs": ["limits": 5]])
+        #expect(await api.call("POST", "/api/v1/evaluate", token: flagsOnly, body: body).json
+                == ["flags": ["beta": "on"], "configs": [:]])
+        #expect(await api.call("POST", "/api/v1/evaluate", token: configsOnly, body: body).json
+                == ["flags": [:], "configs": ["limits": 5]])
+    }
+
+    @Test func aServedAnswerStillCountsAgainstTheRateLimitAndReachesTheTail() async throws {
+        let api = try await FlagsHarness(vars: ["RATE_LIMIT_EVALUATIONS_PER_MINUTE": "3"])
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        var remaining: [String?] = []
+        for _ in 0..<3 { remaining.append(await api.call("POST", "/api/v1/evaluate", body: body).headers["X-RateLimit-Remaining"]) }
+        #expect(remaining == ["2", "1", "0"])
+        let limited = await api.call("POST", "/api/v1/evaluate", body: body)
+        #expect(limited.status == 429)
+        // All three evaluations are in the tail's history, the two kept ones included.
+        #expect(api.service.tail.historyCount == 3)
+    }
+
+    @Test func aKeptSingleFlagAnswerKeepsItsETagAndAnswers304() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        let first = await api.call("GET", "/api/v1/flags/beta")
+        let tag = try #require(first.headers["ETag"])
+        let again = await api.call("GET", "/api/v1/flags/beta")
+        #expect(again.headers["ETag"] == tag)
+        #expect(again.headers["Cache-Control"] == "private, max-age=10")
+        #expect(await api.call("GET", "/api/v1/flags/beta", headers: ["If-None-Match": tag]).status == 304)
+    }
+
+    @Test func featureSignalsAnswersAreKeptPerKeyAndStillCounted() async throws {
+        let fs = try await FSHarness()
+        let a = try await fs.register()
+        try await fs.flag(a, ["key": "f", "name": "F"])
+        try await fs.state(a, "f", ["enabled": true, "default_value": "prod"])
+        let production = try await fs.apiKey(a)
+        let staging = try await fs.apiKey(a, env: "staging")
+        #expect(await fs.evaluate(production, "f").value == "prod")
+        #expect(await fs.evaluate(production, "f").value == "prod")
+        // The same request with another environment's key is not the same question.
+        #expect(await fs.evaluate(staging, "f").reason == "DISABLED")
+        try await fs.state(a, "f", ["default_value": "changed"])
+        #expect(await fs.evaluate(production, "f").value == "changed")
+        let metrics = await fs.call("GET", "/v1/metrics/evaluations", bearer: a.access)
+        #expect(metrics["total"] == 4)
+    }
+
+    @Test func theImmediateAnswerIsExactlyWhatFetchAnswers() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on", "targeting": [
+            "rules": [["conditions": [["property": "plan", "operator": "in", "value": ["pro"]]], "value": "pro"]]]])
+        let requests = [
+            Request(method: "POST", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer \(api.admin)"],
+                    body: Array(body.utf8)),
+            Request(method: "GET", target: "/api/v1/flags/beta?context=%7B%22plan%22%3A%22pro%22%7D",
+                    headers: ["Authorization": "Bearer \(api.admin)"]),
+            Request(method: "GET", target: "/health"),
+            Request(method: "GET", target: "/api/v1/flags/ghost", headers: ["Authorization": "Bearer \(api.admin)"]),
+            Request(method: "POST", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer nope"]),
+            Request(method: "GET", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer \(api.admin)"]),
+        ]
+        for request in requests {
+            let immediate = try #require(api.harness.worker.immediateResponse(to: request, env: api.env,
+                                                                              ctx: ExecutionContext(tracker: BackgroundWork())))
+            let fetched = await api.harness.fetch(request)
+            #expect(immediate.status == fetched.status, "\(request.target)")
+            #expect(immediate.bodyText == fetched.bodyText, "\(request.target)")
+            let names = { (r: Response) in r.headers.map { $0.name.lowercased() }.filter { $0 != "x-ratelimit-remaining" }.sorted() }
+            #expect(names(immediate) == names(fetched), "\(request.target)")
+        }
+        // Routes that write are never answered without a task.
+        let write = Request(method: "POST", target: "/api/v1/flags", headers: ["Authorization": "Bearer \(api.admin)"],
+                            body: Array(#"{"key":"x","enabled":true}"#.utf8))
+        #expect(api.harness.worker.immediateResponse(to: write, env: api.env, ctx: ExecutionContext(tracker: BackgroundWork())) == nil)
+    }
+}
