@@ -14,12 +14,42 @@ struct AnswerCacheTests {
         let api = try await FlagsHarness()
         await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
         let first = await api.call("POST", "/api/v1/evaluate", body: body)
-        #expect(api.service.answers.count == 1)
+        #expect(api.service.answers.count == 0)  // seen once: not kept yet
         let second = await api.call("POST", "/api/v1/evaluate", body: body)
-        #expect(second.status == 200)
-        #expect(second.text == first.text)
-        #expect(second.headers["Content-Type"] == "application/json")
+        #expect(api.service.answers.count == 1)  // seen again: kept
+        let third = await api.call("POST", "/api/v1/evaluate", body: body)
+        for answer in [second, third] {
+            #expect(answer.status == 200)
+            #expect(answer.text == first.text)
+            #expect(answer.headers["Content-Type"] == "application/json")
+        }
         #expect(api.service.answers.count == 1)
+    }
+
+    @Test func requestsThatNeverRepeatAreNotKept() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "beta", "enabled": true, "value": "on"])
+        for i in 0..<200 {
+            #expect(await api.call("POST", "/api/v1/evaluate", body: #"{"context":{"user_id":"u\#(i)"}}"#).status == 200)
+        }
+        #expect(api.service.answers.count == 0)
+    }
+
+    @Test func aFullCacheMakesRoomByAnEighthAndStaysWithinItsBounds() {
+        let cache = AnswerCache(maxEntries: 64, maxBytes: 1 << 20)
+        let answer = AnswerCache.Answer(response: .jsonBytes(Array("{}".utf8)), evaluations: [], environment: nil,
+                                        evaluationsAvailable: 0)
+        func key(_ i: Int) -> AnswerCache.Key { .init(route: .edgeFlagsBulk, credential: "t", input: Array("\(i)".utf8)) }
+        for i in 0..<500 {
+            for _ in 0..<2 { cache.keep(answer, for: key(i), sequence: 7, validUntil: nil) }
+            #expect(cache.count <= 64)
+        }
+        #expect(cache.count > 48)  // never emptied at a stroke
+        #expect(cache.answer(for: key(499), sequence: 7, now: 0) != nil)
+        #expect(cache.answer(for: key(499), sequence: 8, now: 0) == nil)  // another FLAGS sequence
+        cache.keep(answer, for: key(1), sequence: 7, validUntil: 10)
+        #expect(cache.answer(for: key(1), sequence: 7, now: 9.9) != nil)
+        #expect(cache.answer(for: key(1), sequence: 7, now: 10) == nil)  // the schedule switched
     }
 
     @Test func anyChangeToTheProjectIsSeenByTheVeryNextRequest() async throws {

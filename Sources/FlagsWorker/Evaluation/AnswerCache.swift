@@ -50,7 +50,13 @@ final class AnswerCache: Sendable {
         var sequence: UInt64 = .max
         var entries: [Key: Entry] = [:]
         var bytes = 0
+        /// Hashes of requests seen once, by slot: an answer is kept the second time its request is
+        /// seen, so a stream of requests that never repeat (every user new) costs a hash, not an
+        /// entry, and does not push out answers that are asked for again.
+        var seen = [Int](repeating: 0, count: AnswerCache.seenSlots)
     }
+
+    static let seenSlots = 1 << 16
 
     /// Inputs larger than this are evaluated every time (contexts are usually a few hundred bytes).
     static let maxInputBytes = 8 * 1024
@@ -58,7 +64,7 @@ final class AnswerCache: Sendable {
     let maxBytes: Int
     private let state = Mutex(State())
 
-    init(maxEntries: Int = 16_384, maxBytes: Int = 64 << 20) {
+    init(maxEntries: Int = 16_384, maxBytes: Int = 16 << 20) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
     }
@@ -75,22 +81,45 @@ final class AnswerCache: Sendable {
     /// schedule will change it). A full cache starts over rather than tracking recency per hit.
     func keep(_ answer: Answer, for key: Key, sequence: UInt64, validUntil: Double?) {
         guard key.input.count <= Self.maxInputBytes else { return }
-        let size = key.input.count + key.credential.utf8.count + (answer.response.bodyBytes?.count ?? 0)
+        let size = Self.size(key, answer)
+        let hash = key.hashValue
+        // What leaves the cache is freed after the lock, not under it.
+        var dropped: [Key: Entry] = [:]
         state.withLock { s in
             if s.sequence != sequence {
-                // Answers of an older snapshot are never asked for again: drop them all at once.
+                // Answers of an older snapshot are never asked for again.
                 s.sequence = sequence
-                s.entries.removeAll(keepingCapacity: true)
+                swap(&dropped, &s.entries)
                 s.bytes = 0
             }
+            let slot = hash & (Self.seenSlots - 1)
+            guard s.seen[slot] == hash else {
+                s.seen[slot] = hash
+                return
+            }
             if s.entries.count >= maxEntries || s.bytes + size > maxBytes {
-                s.entries.removeAll(keepingCapacity: true)
-                s.bytes = 0
+                // Make room by an eighth, not all at once: no cliff for the answers still in use.
+                // The keys are copied out first: removing while iterating the dictionary's own key view
+                // would copy the whole dictionary.
+                let victims = Array(s.entries.keys.prefix(max(1, s.entries.count / 8)))
+                for key in victims {
+                    if let entry = s.entries.removeValue(forKey: key) {
+                        s.bytes -= Self.size(key, entry.answer)
+                        dropped[key] = entry
+                    }
+                }
             }
             if s.entries.updateValue(Entry(answer: answer, validUntil: validUntil ?? .infinity), forKey: key) == nil {
                 s.bytes += size
             }
         }
+        _ = dropped
+    }
+
+    /// What an entry costs, roughly: its input, its body, and its kept evaluations.
+    private static func size(_ key: Key, _ answer: Answer) -> Int {
+        key.input.count + key.credential.utf8.count + (answer.response.bodyBytes?.count ?? 0)
+            + answer.evaluations.count * MemoryLayout<Evaluation>.stride + 256
     }
 
     /// Keeps what a route answered from `snapshot` at `now`, until the snapshot's next schedule change.
