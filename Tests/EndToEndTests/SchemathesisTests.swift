@@ -21,6 +21,7 @@ struct SchemathesisTests {
         // Limits high enough that the fuzzer meets the API, not the rate limiter.
         let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker", vars: [
             "RATE_LIMIT_MANAGEMENT_PER_MINUTE": "1000000", "RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000",
+            "RATE_LIMIT_AUTH_PER_MINUTE": "1000000", "RATE_LIMIT_API_KEY_PER_MINUTE": "1000000",
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "fuzzer"],

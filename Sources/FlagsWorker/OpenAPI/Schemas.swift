@@ -192,8 +192,12 @@ enum Schemas {
     static let featureSignals: [String: JSONValue] = [
         "FSError": object(["error": string], required: ["error"]),
         "FSObject": ["type": "object"],
-        "FSRegisterInput": object(["email": string, "password": ["type": "string", "minLength": 8], "name": string,
-                                   "org_name": string], required: ["email", "password", "name", "org_name"]),
+        // What register checks: an address with "@", a password of 8 or more, names that are not blank.
+        "FSRegisterInput": object(["email": ["type": "string", "maxLength": 254, "pattern": "@"],
+                                   "password": ["type": "string", "minLength": 8, "maxLength": 1024],
+                                   "name": ["type": "string", "maxLength": 200, "pattern": "[^ \\t]"],
+                                   "org_name": ["type": "string", "maxLength": 200, "pattern": "[^ \\t]"]],
+                                  required: ["email", "password", "name", "org_name"]),
         "FSLoginInput": object(["email": string, "password": string], required: ["email", "password"]),
         "FSRefreshInput": object(["refresh_token": string], required: ["refresh_token"]),
         "FSTokens": object(["access_token": string, "refresh_token": string, "expires_at": integer],
