@@ -1,5 +1,5 @@
 import EdgeJSON
-import EdgeKV
+@testable import EdgeKV
 import Foundation
 import Testing
 
@@ -285,6 +285,22 @@ struct ReplicationTests {
             await #expect(throws: KVError.self) { try await replica.installSnapshot(at: bogus) }
             #expect(try replica.namespace("FLAGS")?.getText("a") == "1")
             #expect(replica.appliedOriginSequence == 1)
+        }
+    }
+}
+
+@Suite("An idle writer sleeps")
+struct IdleWriterTests {
+    /// A replica never sweeps; its writer must still wait between polls, not spin on a sweep
+    /// deadline left in the past (it once took a whole core from the event loop beside it).
+    @Test(arguments: [KVStoreRole.origin, .replica(of: "http://origin.test:8080")])
+    func anIdleStoreWakesOnlyToPoll(role: KVStoreRole) async throws {
+        try await withStore(configure: { $0.role = role; $0.sweepIntervalSeconds = 0.1 }) { store, _ in
+            let before = store.writer.wakeups.load(ordering: .relaxed)
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            let turns = store.writer.wakeups.load(ordering: .relaxed) - before
+            // It polls every 0.25 s and sweeps every 0.1 s here: about 10 turns a second.
+            #expect(turns <= 40, "the writer turned \(turns) times in a second")
         }
     }
 }
