@@ -54,9 +54,20 @@ public struct Request: Sendable {
 /// Percent-decoding of URL components; nil for malformed escapes or invalid UTF-8.
 public enum PercentDecoding {
     public static func decode(_ text: Substring, plusAsSpace: Bool = true) -> String? {
+        decode(text.utf8, plusAsSpace: plusAsSpace)
+    }
+
+    /// Decodes the UTF-8 of (part of) a String holding a URL component; nil for malformed escapes or
+    /// escaped bytes that are not UTF-8.
+    @inlinable
+    public static func decode<Bytes: Collection<UInt8>>(_ text: Bytes, plusAsSpace: Bool = true) -> String? {
+        // Nothing to decode: the bytes are a valid String's already.
+        if !text.contains(where: { $0 == UInt8(ascii: "%") || ($0 == UInt8(ascii: "+") && plusAsSpace) }) {
+            return String(decoding: text, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
+        bytes.reserveCapacity(text.count)
+        var iterator = text.makeIterator()
         while let c = iterator.next() {
             if c == UInt8(ascii: "%") {
                 guard let h = iterator.next().flatMap(hex), let l = iterator.next().flatMap(hex) else { return nil }
@@ -67,10 +78,13 @@ public enum PercentDecoding {
                 bytes.append(c)
             }
         }
+        // The generic validating initializer is slow; ASCII, the usual case, needs no validation.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         return String(validating: bytes, as: UTF8.self)
     }
 
-    private static func hex(_ c: UInt8) -> UInt8? {
+    @usableFromInline
+    static func hex(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
