@@ -62,6 +62,7 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         return x.elementsEqual(y) { lower($0) == lower($1) }
     }
 
-    @usableFromInline
-    static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+    /// ASCII lower case of one byte.
+    @inlinable
+    public static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
 }

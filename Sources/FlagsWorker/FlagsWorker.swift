@@ -286,10 +286,16 @@ public struct FlagsWorker: Worker {
             authorization = field.value
         }
         guard let header = authorization else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let credential = String(parts[1]).trimmingSpaces
-        return credential.isEmpty ? nil : credential
+        // `[spaces]Bearer<spaces>credential[spaces or tabs]`, the scheme in any case; read in place.
+        let bytes = header.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex, bytes[start] == UInt8(ascii: " ") { start = bytes.index(after: start) }
+        guard let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")),
+              bytes[start..<space].elementsEqual("bearer".utf8, by: { Headers.lower($0) == $1 }) else { return nil }
+        var credential = header[bytes.index(after: space)...]
+        while let first = credential.utf8.first, first == 0x20 || first == 0x09 { credential = credential.dropFirst() }
+        while let last = credential.utf8.last, last == 0x20 || last == 0x09 { credential = credential.dropLast() }
+        return credential.isEmpty ? nil : String(credential)
     }
 
     private static func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
@@ -389,31 +395,34 @@ struct Call: Sendable {
 }
 
 /// A route of the API: what it needs, how it is rate-limited, and what the OpenAPI document says of it.
-struct Route: Sendable {
+/// A class: the router hands the matched route to every request, one reference instead of a copy of
+/// each field.
+final class Route: Sendable {
     typealias Handler = @Sendable (Call) async throws(APIError) -> Response
     /// A handler that never suspends: the runner may call it without a task.
     typealias ImmediateHandler = @Sendable (Call) throws(APIError) -> Response
-    var method: String
+    let method: String
     /// OpenAPI-style path (`/api/v1/flags/{key}`).
-    var path: String
-    var access: Access
-    var kind: RateLimiter.Kind = .management
-    var tag: String
-    var summary: String
+    let path: String
+    let access: Access
+    let kind: RateLimiter.Kind
+    let tag: String
+    let summary: String
     /// Whether an owner's or admin's FeatureSignals access JWT may call it (the bridge).
-    var acceptsAccount = false
-    var handler: Handler
-    var immediate: ImmediateHandler?
+    let acceptsAccount: Bool
+    let handler: Handler
+    let immediate: ImmediateHandler?
+    let isFeatureSignals: Bool
 
-    init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
-         summary: String, acceptsAccount: Bool = false, immediate: @escaping ImmediateHandler) {
+    convenience init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
+                     summary: String, acceptsAccount: Bool = false, immediate: @escaping ImmediateHandler) {
         self.init(method: method, path: path, access: access, kind: kind, tag: tag, summary: summary,
-                  acceptsAccount: acceptsAccount, handler: { call async throws(APIError) in try immediate(call) })
-        self.immediate = immediate
+                  acceptsAccount: acceptsAccount, handler: { call async throws(APIError) in try immediate(call) },
+                  immediate: immediate)
     }
 
     init(method: String, path: String, access: Access, kind: RateLimiter.Kind = .management, tag: String,
-         summary: String, acceptsAccount: Bool = false, handler: @escaping Handler) {
+         summary: String, acceptsAccount: Bool = false, handler: @escaping Handler, immediate: ImmediateHandler? = nil) {
         self.method = method
         self.path = path
         self.access = access
@@ -422,9 +431,9 @@ struct Route: Sendable {
         self.summary = summary
         self.acceptsAccount = acceptsAccount
         self.handler = handler
+        self.immediate = immediate
+        isFeatureSignals = path.hasPrefix("/v1/")
     }
-
-    var isFeatureSignals: Bool { path.hasPrefix("/v1/") }
 }
 
 

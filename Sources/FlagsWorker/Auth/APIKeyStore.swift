@@ -65,8 +65,7 @@ final class APIKeyStore: Sendable {
 
     func authenticate(_ key: String) throws(APIError) -> APIKeyRecord? {
         guard key.utf8.count <= 128 else { return nil }
-        let hash = TokenStore.hash(key)
-        return try cache.record(hash, kv: store.kv) { () throws(APIError) in
+        return try cache.record(TokenStore.digest(key), kv: store.kv) { hash throws(APIError) in
             try store.get(KeyLayout.apiKey(hash)).flatMap { APIKeyRecord(hash: hash, record: $0) }
         }
     }

@@ -12,7 +12,11 @@ public struct TokenRecord: Sendable, Equatable {
     public var projectID: String
     public var permissions: [String]
     public var createdAt: String
-    public var expiresAt: String?
+    public var expiresAt: String? {
+        didSet { expiresAtSeconds = expiresAt.flatMap(Timestamp.parse) }
+    }
+    /// `expiresAt` parsed once, not on every request.
+    private var expiresAtSeconds: Double?
 
     func allows(_ permission: Permission) -> Bool {
         permissions.contains(Permission.admin.rawValue) || permissions.contains(permission.rawValue)
@@ -22,7 +26,7 @@ public struct TokenRecord: Sendable, Equatable {
     var actor: String { "\(tokenPrefix)..." }
 
     func isExpired(now: Double) -> Bool {
-        guard let expiresAt, let seconds = Timestamp.parse(expiresAt) else { return false }
+        guard let seconds = expiresAtSeconds else { return false }
         return seconds <= now
     }
 
@@ -51,6 +55,7 @@ public struct TokenRecord: Sendable, Equatable {
         self.permissions = permissions
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+        expiresAtSeconds = expiresAt.flatMap(Timestamp.parse)
     }
 
     init?(hash: String, record: [String: JSONValue]) {
@@ -84,7 +89,14 @@ public struct TokenStore: Sendable {
 
     /// The lowercase hex SHA-256 of a presented token: the only form in which tokens are stored.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).hexString
+        digest(token).hexString
+    }
+
+    /// The SHA-256 of a presented credential, hashed where its bytes are (the credential caches are
+    /// keyed by it, so a request that hits them formats no hex).
+    static func digest(_ credential: String) -> SHA256Digest {
+        var credential = credential
+        return credential.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// Creates a token and returns its plaintext (shown once) with the stored record.
@@ -111,8 +123,7 @@ public struct TokenStore: Sendable {
 
     /// The valid (present, unexpired) token for a presented plaintext.
     func authenticate(_ token: String) throws(APIError) -> TokenRecord? {
-        let hash = Self.hash(token)
-        let record = try cache.record(hash, kv: store.kv) { () throws(APIError) in
+        let record = try cache.record(Self.digest(token), kv: store.kv) { hash throws(APIError) in
             try store.get(hash).flatMap { TokenRecord(hash: hash, record: $0) }
         }
         guard let record, !record.isExpired(now: clock()) else { return nil }
@@ -155,36 +166,38 @@ public struct TokenStore: Sendable {
     }
 }
 
-/// Credential records by hash (`ff_` tokens, `fs_` API keys), valid for one `TOKENS` sequence: any
-/// change to the namespace (a revoke, a new credential, another process's write) empties it.
+/// Credential records by the SHA-256 of the credential (`ff_` tokens, `fs_` API keys), valid for one
+/// `TOKENS` sequence: any change to the namespace (a revoke, a new credential, another process's
+/// write) empties it.
 final class CredentialCache<Record: Sendable>: Sendable {
     struct Entry { var record: Record? }
     private struct State {
         var sequence: UInt64 = .max
-        var entries: [String: Entry] = [:]
+        var entries: [SHA256Digest: Entry] = [:]
     }
     private let state = Mutex(State())
 
-    func lookup(_ hash: String, sequence: UInt64) -> Entry? {
-        state.withLock { s in s.sequence == sequence ? s.entries[hash] : nil }
+    func lookup(_ digest: SHA256Digest, sequence: UInt64) -> Entry? {
+        state.withLock { s in s.sequence == sequence ? s.entries[digest] : nil }
     }
 
-    func store(_ hash: String, _ record: Record?, sequence: UInt64) {
+    func store(_ digest: SHA256Digest, _ record: Record?, sequence: UInt64) {
         state.withLock { s in
             if s.sequence != sequence || s.entries.count > 100_000 {
                 s.sequence = sequence
                 s.entries.removeAll(keepingCapacity: true)
             }
-            s.entries[hash] = Entry(record: record)
+            s.entries[digest] = Entry(record: record)
         }
     }
 
-    /// The cached record, else `load()` (one KV read) remembered for this sequence.
-    func record(_ hash: String, kv: KVNamespace, load: () throws(APIError) -> Record?) throws(APIError) -> Record? {
-        if let cached = lookup(hash, sequence: kv.sequence) { return cached.record }
+    /// The cached record, else `load(hex of digest)` (one KV read) remembered for this sequence.
+    func record(_ digest: SHA256Digest, kv: KVNamespace,
+                load: (String) throws(APIError) -> Record?) throws(APIError) -> Record? {
+        if let cached = lookup(digest, sequence: kv.sequence) { return cached.record }
         let sequence = kv.sequence
-        let record = try load()
-        store(hash, record, sequence: sequence)
+        let record = try load(digest.hexString)
+        store(digest, record, sequence: sequence)
         return record
     }
 }
