@@ -375,14 +375,16 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Ends the current response with its last bytes, then starts the next queued request or closes.
     private func finish(context: ChannelHandlerContext, last: ByteBuffer?, keepAlive: Bool) {
-        let done = last.map { context.writeAndFlush(wrapOutboundOut($0)) } ?? context.eventLoop.makeSucceededVoidFuture()
         responding = false
         guard keepAlive && context.channel.isActive else {
+            let done = last.map { context.writeAndFlush(wrapOutboundOut($0)) } ?? context.eventLoop.makeSucceededVoidFuture()
             queue.removeAll()
             receiving = .rejected
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
+        // Kept alive: nothing waits on this write, so no promise is made for it.
+        if let last { context.writeAndFlush(wrapOutboundOut(last), promise: nil) }
         if !queue.isEmpty {
             start(queue.removeFirst(), context: context)
         }

@@ -24,21 +24,28 @@ enum ResponseEncoder {
 
     static func head(status: Int, headers: Headers, framing: Framing, bodyCapacity: Int = 0,
                      allocator: ByteBufferAllocator) throws -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 96 + headers.count * 48 + bodyCapacity)
+        var size = 0
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        // Status line, framing fields and the blank line fit in 96 bytes.
+        var buffer = allocator.buffer(capacity: 96 + size + bodyCapacity)
         buffer.writeStaticString(framing.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         if let line = Self.commonStatusLines[status] {
             buffer.writeBytes(line)
         } else {
             buffer.writeString(Self.statusLine(status))
         }
-        for (name, value) in headers {
-            // The runner owns framing: a worker's own length, encoding or connection fields are replaced.
-            if Self.isFraming(name) { continue }
-            guard isToken(name), isFieldValue(value) else { throw InvalidHeader(name: name) }
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+        // The fields in one copy into the buffer, each byte checked on its way.
+        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
+            var at = 0
+            for (name, value) in headers {
+                // The runner owns framing: a worker's own length, encoding or connection fields are replaced.
+                if Self.isFraming(name) { continue }
+                guard !name.isEmpty, copy(name, to: out, at: &at, valid: isTokenByte),
+                      copy(": ", to: out, at: &at, valid: { _ in true }),
+                      copy(value, to: out, at: &at, valid: isFieldValueByte),
+                      copy("\r\n", to: out, at: &at, valid: { _ in true }) else { throw InvalidHeader(name: name) }
+            }
+            return at
         }
         if let length = framing.contentLength {
             buffer.writeStaticString("Content-Length: ")
@@ -88,28 +95,37 @@ enum ResponseEncoder {
         }
     }
 
-    /// RFC 9110 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" /
-    /// "|" / "~" / DIGIT / ALPHA, as a table indexed by byte.
-    private static let tokenBytes: [Bool] = (0..<256).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+    /// Copies `text` into `out` at `at` (moving it on) if every byte is `valid`.
+    @inline(__always)
+    private static func copy(_ text: String, to out: UnsafeMutableRawBufferPointer, at: inout Int,
+                             valid: (UInt8) -> Bool) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for (offset, byte) in bytes.enumerated() {
+                guard valid(byte) else { return false }
+                out[at + offset] = byte
+            }
+            at += bytes.count
             return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
         }
     }
 
-    static func isToken(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        let table = tokenBytes
-        return name.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { table[Int($0)] } }
-            ?? name.utf8.allSatisfy { table[Int($0)] }
+    /// RFC 9110 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" /
+    /// "|" / "~" / DIGIT / ALPHA.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// No CR, LF or NUL: nothing that could end the field or split the response.
-    static func isFieldValue(_ value: String) -> Bool {
-        func clean(_ byte: UInt8) -> Bool { byte > 0x0D || (byte != 0x0D && byte != 0x0A && byte != 0) }
-        return value.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy(clean) }
-            ?? value.utf8.allSatisfy(clean)
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte > 0x0D || (byte != 0x0D && byte != 0x0A && byte != 0)
     }
 }
