@@ -35,7 +35,7 @@ struct AnswerCacheTests {
         #expect(api.service.answers.count == 0)
     }
 
-    @Test func aFullCacheMakesRoomByAnEighthAndStaysWithinItsBounds() {
+    @Test func aFullCacheReplacesAnswersOneByOneAndStaysWithinItsBounds() {
         let cache = AnswerCache(maxEntries: 64, maxBytes: 1 << 20)
         let answer = AnswerCache.Answer(response: .jsonBytes(Array("{}".utf8)), evaluations: [], environment: nil,
                                         evaluationsAvailable: 0)
@@ -45,11 +45,24 @@ struct AnswerCacheTests {
             #expect(cache.count <= 64)
         }
         #expect(cache.count > 48)  // never emptied at a stroke
-        #expect(cache.answer(for: key(499), sequence: 7, now: 0) != nil)
+        #expect(cache.answer(for: key(499), sequence: 7, now: 0) != nil)  // the newest answer is always kept
         #expect(cache.answer(for: key(499), sequence: 8, now: 0) == nil)  // another FLAGS sequence
         cache.keep(answer, for: key(1), sequence: 7, validUntil: 10)
         #expect(cache.answer(for: key(1), sequence: 7, now: 9.9) != nil)
         #expect(cache.answer(for: key(1), sequence: 7, now: 10) == nil)  // the schedule switched
+    }
+
+    @Test func theByteBudgetHoldsWhateverTheAnswersWeigh() {
+        let cache = AnswerCache(maxEntries: 1024, maxBytes: 64 * 1024)
+        let answer = AnswerCache.Answer(response: .jsonBytes([UInt8](repeating: 0x20, count: 4000)), evaluations: [],
+                                        environment: nil, evaluationsAvailable: 0)
+        func key(_ i: Int) -> AnswerCache.Key { .init(route: .edgeFlagsBulk, credential: "t", input: Array("\(i)".utf8)) }
+        for i in 0..<2000 {
+            for _ in 0..<2 { cache.keep(answer, for: key(i), sequence: 1, validUntil: nil) }
+            #expect(cache.count * 4000 <= 64 * 1024)
+            #expect(cache.answer(for: key(i), sequence: 1, now: 0) != nil)
+        }
+        #expect(cache.count >= 10)
     }
 
     @Test func anyChangeToTheProjectIsSeenByTheVeryNextRequest() async throws {

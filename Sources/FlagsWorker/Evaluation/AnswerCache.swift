@@ -41,15 +41,26 @@ final class AnswerCache: Sendable {
         var evaluationsAvailable: Int
     }
 
-    private struct Entry {
+    /// One place of the table: an answer with its key and the key's hash.
+    private struct Slot {
+        var hash: Int
+        var key: Key
         var answer: Answer
         var validUntil: Double
+        var size: Int
     }
 
+    /// A table of `maxEntries` places, each key in the one its hash names: a lookup is one probe, and a
+    /// new answer takes the place of whatever was there. (A dictionary trimmed when full was tried: it
+    /// evicted in bucket order, which packed the survivors into long probe runs, and under many users
+    /// polling a lookup cost ten microseconds.)
     private struct State {
         var sequence: UInt64 = .max
-        var entries: [Key: Entry] = [:]
+        var slots: [Slot?] = []
+        var count = 0
         var bytes = 0
+        /// Where eviction for the byte budget goes on from.
+        var hand = 0
         /// Hashes of requests seen once, by slot: an answer is kept the second time its request is
         /// seen, so a stream of requests that never repeat (every user new) costs a hash, not an
         /// entry, and does not push out answers that are asked for again.
@@ -60,60 +71,75 @@ final class AnswerCache: Sendable {
 
     /// Inputs larger than this are evaluated every time (contexts are usually a few hundred bytes).
     static let maxInputBytes = 8 * 1024
+    /// Places in the table (a power of two).
     let maxEntries: Int
     let maxBytes: Int
     private let state = Mutex(State())
 
     init(maxEntries: Int = 16_384, maxBytes: Int = 16 << 20) {
-        self.maxEntries = maxEntries
+        var places = 1
+        while places < maxEntries { places <<= 1 }
+        self.maxEntries = places
         self.maxBytes = maxBytes
     }
 
     /// The kept answer for `key`, if it was computed at this `FLAGS` sequence and is still in time.
     func answer(for key: Key, sequence: UInt64, now: Double) -> Answer? {
-        state.withLock { s in
-            guard s.sequence == sequence, let entry = s.entries[key], now < entry.validUntil else { return nil }
-            return entry.answer
+        let hash = key.hashValue
+        return state.withLock { s in
+            guard s.sequence == sequence, !s.slots.isEmpty, let slot = s.slots[hash & (maxEntries - 1)],
+                  slot.hash == hash, now < slot.validUntil, slot.key == key else { return nil }
+            return slot.answer
         }
     }
 
     /// Keeps `answer`, computed from the snapshot at `sequence`, until `validUntil` (nil: no
-    /// schedule will change it). A full cache starts over rather than tracking recency per hit.
+    /// schedule will change it), in place of what its key's place held.
     func keep(_ answer: Answer, for key: Key, sequence: UInt64, validUntil: Double?) {
         guard key.input.count <= Self.maxInputBytes else { return }
         let size = Self.size(key, answer)
+        guard size <= maxBytes else { return }
         let hash = key.hashValue
+        let mask = maxEntries - 1
         // What leaves the cache is freed after the lock, not under it.
-        var dropped: [Key: Entry] = [:]
+        var dropped: [Slot] = []
+        var droppedTable: [Slot?] = []
         state.withLock { s in
             if s.sequence != sequence {
                 // Answers of an older snapshot are never asked for again.
                 s.sequence = sequence
-                swap(&dropped, &s.entries)
+                swap(&droppedTable, &s.slots)
+                s.count = 0
                 s.bytes = 0
             }
-            let slot = hash & (Self.seenSlots - 1)
-            guard s.seen[slot] == hash else {
-                s.seen[slot] = hash
+            let seenSlot = hash & (Self.seenSlots - 1)
+            guard s.seen[seenSlot] == hash else {
+                s.seen[seenSlot] = hash
                 return
             }
-            if s.entries.count >= maxEntries || s.bytes + size > maxBytes {
-                // Make room by an eighth, not all at once: no cliff for the answers still in use.
-                // The keys are copied out first: removing while iterating the dictionary's own key view
-                // would copy the whole dictionary.
-                let victims = Array(s.entries.keys.prefix(max(1, s.entries.count / 8)))
-                for key in victims {
-                    if let entry = s.entries.removeValue(forKey: key) {
-                        s.bytes -= Self.size(key, entry.answer)
-                        dropped[key] = entry
-                    }
+            if s.slots.isEmpty { s.slots = Array(repeating: nil, count: maxEntries) }
+            let place = hash & mask
+            if let old = s.slots[place] {
+                s.slots[place] = nil
+                s.count -= 1
+                s.bytes -= old.size
+                dropped.append(old)
+            }
+            // Over the byte budget: free places going round from where the last eviction stopped.
+            while s.bytes + size > maxBytes {
+                s.hand = (s.hand + 1) & mask
+                if let old = s.slots[s.hand] {
+                    s.slots[s.hand] = nil
+                    s.count -= 1
+                    s.bytes -= old.size
+                    dropped.append(old)
                 }
             }
-            if s.entries.updateValue(Entry(answer: answer, validUntil: validUntil ?? .infinity), forKey: key) == nil {
-                s.bytes += size
-            }
+            s.slots[place] = Slot(hash: hash, key: key, answer: answer, validUntil: validUntil ?? .infinity, size: size)
+            s.count += 1
+            s.bytes += size
         }
-        _ = dropped
+        _ = (dropped, droppedTable)
     }
 
     /// What an entry costs, roughly: its input, its body, and its kept evaluations.
@@ -129,5 +155,5 @@ final class AnswerCache: Sendable {
              for: key, sequence: snapshot.sequence, validUntil: snapshot.ruleset.nextScheduleChange(after: now))
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    var count: Int { state.withLock { $0.count } }
 }
