@@ -93,6 +93,17 @@ final class ProjectCache: Sendable {
         if let cached = snapshots.withLock({ $0[project] }), cached.sequence == sequence { return cached }
         let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
         snapshots.withLock { $0[project] = built }
+        #if os(Linux)
+        // Building parses every record; glibc keeps the freed parse trees' pages otherwise.
+        if built.ruleset.flagCount >= 1000 { _ = releaseFreeHeap(0) }
+        #endif
         return built
     }
 }
+
+#if os(Linux)
+/// glibc's `malloc_trim` (malloc.h, which the Glibc module does not export): returns free heap pages
+/// to the kernel.
+@_silgen_name("malloc_trim")
+private func releaseFreeHeap(_ pad: Int) -> Int32
+#endif
