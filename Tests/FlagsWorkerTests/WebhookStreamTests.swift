@@ -148,6 +148,24 @@ struct StreamTests {
         #expect(api.harness.worker is FlagsWorker)
     }
 
+    @Test func configsNeedReadConfigsAndARemovedKeyComesWithoutAValue() async throws {
+        let api = try await FlagsHarness()
+        await api.createFlag(["key": "gone", "enabled": true, "value": "here"])
+        #expect(await api.call("POST", "/api/v1/configs", json: ["key": "limits", "value": 5]).status == 201)
+        let (flagsOnly, flagsSocket) = try await open(api, "/stream/flags", token: try await api.token(["read:flags"]))
+        await flagsOnly.onText(#"{"type":"subscribe","context":{"user_id":"u1"}}"#, flagsSocket.outbound)
+        #expect(await flagsSocket.wait { $0["type"] == "snapshot" }?["configs"] == [:])  // as POST /api/v1/evaluate
+        let (both, socket) = try await open(api, "/stream/flags", token: try await api.token(["read:flags", "read:configs"]))
+        await both.onText(#"{"type":"subscribe","context":{"user_id":"u1"}}"#, socket.outbound)
+        #expect(await socket.wait { $0["type"] == "snapshot" }?["configs"] == ["limits": 5])
+        #expect(await api.call("DELETE", "/api/v1/flags/gone").status == 200)
+        // No "value": null for an SDK to store and serve instead of its default.
+        #expect(await socket.wait(timeout: 1) { $0["type"] == "diff" }?["changes"] ==
+                [["type": "flag", "kind": "flag", "key": "gone", "deleted": true]])
+        await flagsOnly.onClose()
+        await both.onClose()
+    }
+
     @Test func updateContextSendsANewSnapshot() async throws {
         let api = try await FlagsHarness()
         await api.createFlag(["key": "pro", "enabled": true, "targeting": ["rules": [[

@@ -11,9 +11,10 @@ enum FlagStream {
         let service = call.service
         let holder = SubscriberHolder()
         let project = call.project
+        let readsConfigs = call.token?.allows(.readConfigs) ?? false
         let session = WebSocketSession(
             onOpen: { outbound in
-                let live = SubscriberHub.Subscriber(project: project, outbound: outbound)
+                let live = SubscriberHub.Subscriber(project: project, outbound: outbound, readsConfigs: readsConfigs)
                 let id = service.subscribers.add(project: project, sequence: { service.flags.kv.sequence }) {
                     push([live], service: service, project: project)
                 }
@@ -70,9 +71,13 @@ enum FlagStream {
                 outbound.sendText(error("The flags could not be read", code: "INTERNAL_ERROR"))
                 return
             }
-            let (flags, configs) = evaluate(snapshot, context)
-            subscriber.values.withLock { $0 = .init(context: context, flags: flags, configs: configs) }
-            outbound.sendText(JSONValue.object(["type": "snapshot", "flags": .object(flags), "configs": .object(configs)]).jsonString)
+            let (flags, configs) = evaluate(snapshot, context, readsConfigs: subscriber.readsConfigs)
+            // Sent under the lock that a change's diff also takes: a diff never overtakes the snapshot
+            // it is a diff of (sending only queues the frame on the connection's loop).
+            subscriber.values.withLock {
+                $0 = .init(context: context, flags: flags, configs: configs)
+                outbound.sendText(JSONValue.object(["type": "snapshot", "flags": .object(flags), "configs": .object(configs)]).jsonString)
+            }
         default:
             outbound.sendText(error("Unknown message type \"\(type)\"", code: "VALIDATION_ERROR"))
         }
@@ -82,35 +87,38 @@ enum FlagStream {
     static func push(_ subscribers: [SubscriberHub.Subscriber], service: Service, project: String) {
         guard let snapshot = try? service.snapshot(project: project) else { return }
         for subscriber in subscribers {
-            let changes = subscriber.values.withLock { values -> [JSONValue] in
-                guard let context = values.context else { return [] }
-                let (flags, configs) = evaluate(snapshot, context)
+            subscriber.values.withLock { values in
+                guard let context = values.context else { return }
+                let (flags, configs) = evaluate(snapshot, context, readsConfigs: subscriber.readsConfigs)
                 var changes: [JSONValue] = []
                 diff(old: values.flags, new: flags, kind: "flag", into: &changes)
                 diff(old: values.configs, new: configs, kind: "config", into: &changes)
                 values.flags = flags
                 values.configs = configs
-                return changes
-            }
-            if !changes.isEmpty {
-                subscriber.outbound.sendText(JSONValue.object(["type": "diff", "changes": .array(changes)]).jsonString)
+                // Under the lock, in the order the values were computed (see `handle`).
+                if !changes.isEmpty {
+                    subscriber.outbound.sendText(JSONValue.object(["type": "diff", "changes": .array(changes)]).jsonString)
+                }
             }
         }
     }
 
     private static func diff(old: [String: JSONValue], new: [String: JSONValue], kind: String, into changes: inout [JSONValue]) {
         for key in Set(old.keys).union(new.keys).sorted() where old[key] != new[key] {
-            var change: [String: JSONValue] = ["type": .string(kind), "kind": .string(kind), "key": .string(key),
-                                               "value": new[key] ?? .null]
-            if new[key] == nil { change["deleted"] = true }
+            var change: [String: JSONValue] = ["type": .string(kind), "kind": .string(kind), "key": .string(key)]
+            // A removed key has no value (never null: an SDK would store it and serve null instead of its default).
+            if let value = new[key] { change["value"] = value } else { change["deleted"] = true }
             changes.append(.object(change))
         }
     }
 
-    static func evaluate(_ snapshot: ProjectSnapshot, _ context: EvaluationContext) -> ([String: JSONValue], [String: JSONValue]) {
+    static func evaluate(_ snapshot: ProjectSnapshot, _ context: EvaluationContext,
+                         readsConfigs: Bool) -> ([String: JSONValue], [String: JSONValue]) {
         var flags: [String: JSONValue] = [:]
         snapshot.ruleset.forEachEvaluation(context: context, now: RealClock.now()) { flags[$0.flagKey] = $0.value }
         var configs: [String: JSONValue] = [:]
+        // As POST /api/v1/evaluate: a token without read:configs gets an empty configs map.
+        guard readsConfigs else { return (flags, configs) }
         for config in snapshot.configs { configs[config.key] = config.value(for: context.environment) }
         return (flags, configs)
     }

@@ -12,12 +12,15 @@ final class SubscriberHub: Sendable {
     final class Subscriber: Sendable {
         let project: String
         let outbound: WebSocketOutbound
+        /// Whether its token may read configs (`read:configs`); without it the configs map stays empty.
+        let readsConfigs: Bool
         struct Values { var context: EvaluationContext?; var flags: [String: JSONValue] = [:]; var configs: [String: JSONValue] = [:] }
         let values = Mutex(Values())
 
-        init(project: String, outbound: WebSocketOutbound) {
+        init(project: String, outbound: WebSocketOutbound, readsConfigs: Bool) {
             self.project = project
             self.outbound = outbound
+            self.readsConfigs = readsConfigs
         }
     }
 
