@@ -1,3 +1,4 @@
+import EdgeWorker
 import Foundation
 import NIOCore
 import Synchronization
@@ -39,7 +40,7 @@ final class AccessLog: Sendable {
         let micros = (NIODeadline.now().uptimeNanoseconds &- startedAt.uptimeNanoseconds) / 1000
         let millis = Int64(Date().timeIntervalSince1970 * 1000)
         var line = "{\"ts\":\(millis),\"method\":\"\(method)\",\"target\":"
-        line += Self.quoted(target)
+        line += Self.quoted(Self.redacted(target))
         line += ",\"status\":\(status),\"bytes\":\(bytes),\"us\":\(micros),\"client\":\(Self.quoted(client))}\n"
         buffer.bytes.withLock { $0.append(contentsOf: line.utf8) }
     }
@@ -64,6 +65,27 @@ final class AccessLog: Sendable {
     }
 
     /// Targets are client-controlled: escape them so a line stays one valid JSON object.
+    /// Query parameters that carry credentials (WebSocket and SSE clients cannot send headers, so
+    /// SDKs put tokens and API keys in the URL): their values never reach the log.
+    static let credentialParameters: Set<String> = ["token", "api_key", "apikey", "access_token"]
+
+    /// `target` with the value of every credential parameter replaced by `[redacted]` (names are
+    /// compared percent-decoded and in any case, as a worker reading them would).
+    static func redacted(_ target: String) -> String {
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return target }
+        let query = target[target.utf8.index(after: mark)...]
+        var changed = false
+        let pairs = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let decoded = PercentDecoding.decode(name)?.lowercased() ?? name.lowercased()
+            guard name.count < pair.count, credentialParameters.contains(decoded) else { return String(pair) }
+            changed = true
+            return name + "=[redacted]"
+        }
+        guard changed else { return target }
+        return target[..<mark] + "?" + pairs.joined(separator: "&")
+    }
+
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {

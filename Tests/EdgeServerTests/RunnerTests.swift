@@ -1,5 +1,5 @@
 import EdgeJSON
-import EdgeServer
+@testable import EdgeServer
 import EdgeWorker
 import Foundation
 import NIOPosix
@@ -361,5 +361,23 @@ struct ShutdownTests {
         #expect(flag.isSet)
         #expect(server.openConnections == 0)
         try await group.shutdownGracefully()
+    }
+}
+
+@Suite("Access log: credentials in the URL")
+struct AccessLogRedactionTests {
+    @Test func credentialQueryParametersAreRedacted() {
+        #expect(AccessLog.redacted("/stream/flags?token=ff_defa_k1a2b3c4d5e6f7g8h9i0") == "/stream/flags?token=[redacted]")
+        #expect(AccessLog.redacted("/v1/stream/production?api_key=fs_srv_0123&x=1") == "/v1/stream/production?api_key=[redacted]&x=1")
+        // Names as a worker reads them: any case, percent-encoded.
+        #expect(AccessLog.redacted("/s?TOKEN=abc") == "/s?TOKEN=[redacted]")
+        #expect(AccessLog.redacted("/s?t%6Fken=abc&a=b") == "/s?t%6Fken=[redacted]&a=b")
+    }
+
+    @Test func otherTargetsAreLoggedAsSent() {
+        #expect(AccessLog.redacted("/api/v1/flags/x?context=%7B%7D") == "/api/v1/flags/x?context=%7B%7D")
+        #expect(AccessLog.redacted("/v1/client/production/flags?key=user-1") == "/v1/client/production/flags?key=user-1")
+        #expect(AccessLog.redacted("/health") == "/health")
+        #expect(AccessLog.redacted("/s?token") == "/s?token")
     }
 }
