@@ -92,14 +92,21 @@ public final class ReplicaFollower: Sendable {
 
     private func run() async {
         var backoff = settings.minBackoffSeconds
+        // Whether the last poll went through on the connection the next one will use. A poll that
+        // opens a connection does not wait at the origin: FoundationNetworking's client spins a
+        // core for as long as the first request on a new connection is outstanding (25 s for a
+        // long poll), and is quiet for the ones after it on the same connection.
+        var connected = false
         while !stopping {
             do {
                 if store.appliedOriginSequence == nil || state.withLock({ $0.needsSnapshot }) {
                     try await installSnapshot()
                 }
-                try await followOnePage()
+                try await followOnePage(wait: connected ? settings.waitSeconds : 0)
+                connected = true
                 backoff = settings.minBackoffSeconds
             } catch {
+                connected = false
                 if stopping { break }
                 noteFailure(error)
                 // In short slices, so that a stop is not kept waiting for the whole backoff.
@@ -110,11 +117,11 @@ public final class ReplicaFollower: Sendable {
         }
     }
 
-    private func followOnePage() async throws {
+    private func followOnePage(wait: Double) async throws {
         let applied = store.appliedOriginSequence ?? 0
         let page: KVChangePage
         do {
-            page = try await client.changes(since: applied, wait: settings.waitSeconds, limit: settings.pageSize)
+            page = try await client.changes(since: applied, wait: wait, limit: settings.pageSize)
         } catch {
             guard case .gone(let message) = error else { throw error }
             logger.notice("replica: sequence \(applied) is outside the origin's retained log (\(message)); taking a new snapshot")
