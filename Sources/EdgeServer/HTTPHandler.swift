@@ -248,6 +248,9 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
         switch response.body {
         case .bytes(let bytes):
+            // An upgrade the worker did not accept (a 401, a 426) ends the connection: WebSocket clients
+            // such as Node's report the failure only once the connection closes.
+            let keepAlive = keepAlive && !head.headers.contains(name: "upgrade")
             let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: bytes.count)
             guard var buffer = encodeHead(response, framing: framing, bodyCapacity: isHead ? 0 : bytes.count,
                                           context: context, head: head, started: started, client: client) else { return }
@@ -302,6 +305,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func upgrade(to session: WebSocketSession, context: ChannelHandlerContext, head: HTTPRequestHead,
                          keepAlive: Bool, started: NIODeadline, client: String) {
         func refuse(_ status: Int, _ message: String, extra: Headers = [:]) {
+            // As for an upgrade the worker refused (see `write`): the connection ends after the answer.
+            let keepAlive = keepAlive && !head.headers.contains(name: "upgrade")
             let body = app.errorBody(status, message)
             var headers: Headers = ["Content-Type": "application/json"]
             for (name, value) in extra { headers.add(name, value) }

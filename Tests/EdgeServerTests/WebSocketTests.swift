@@ -82,12 +82,15 @@ struct WebSocketTests {
             let noKey = try RawHTTPClient(port: port)
             try noKey.sendUpgrade(path: "/ws", key: "short")
             #expect(await noKey.readResponse()?.status == 400)
+            // A refused upgrade ends the connection (WebSocket clients report failure on the close).
+            #expect(await noKey.isClosedByPeer())
 
             let version = try RawHTTPClient(port: port)
             try version.sendUpgrade(path: "/ws", version: "8")
             let refused = await version.readResponse()
             #expect(refused?.status == 426)
             #expect(refused?.headers["sec-websocket-version"] == "13")
+            #expect(await version.isClosedByPeer())
 
             let plain = try RawHTTPClient(port: port)
             try plain.send("GET /ws HTTP/1.1\r\nHost: x\r\n\r\n")
