@@ -250,7 +250,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .bytes(let bytes):
             // An upgrade the worker did not accept (a 401, a 426) ends the connection: WebSocket clients
             // such as Node's report the failure only once the connection closes.
-            let keepAlive = keepAlive && !head.headers.contains(name: "upgrade")
+            let keepAlive = keepAlive && !(response.status >= 400 && head.headers.contains(name: "upgrade"))
             let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: bytes.count)
             guard var buffer = encodeHead(response, framing: framing, bodyCapacity: isHead ? 0 : bytes.count,
                                           context: context, head: head, started: started, client: client) else { return }
