@@ -47,8 +47,11 @@ build_product() {
     flags+=(--static-swift-stdlib)
   fi
   echo "==> swift build ${flags[*]} --product $product" >&2
-  (cd "$ROOT" && swift build "${flags[@]}" --product "$product" >&2)
-  echo "$(cd "$ROOT" && swift build "${flags[@]}" --show-bin-path)/$product"
+  # Callers capture the path with $(…), where set -e does not apply: a failed build must fail here.
+  (cd "$ROOT" && swift build "${flags[@]}" --product "$product" >&2) || return 1
+  local bin
+  bin="$(cd "$ROOT" && swift build "${flags[@]}" --show-bin-path)" || return 1
+  echo "$bin/$product"
 }
 
 # Python tools the tests drive, from PyPI when missing: openapi-spec-validator checks /openapi.json,
