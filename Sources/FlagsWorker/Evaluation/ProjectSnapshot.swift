@@ -1,6 +1,11 @@
 import EdgeJSON
+import EdgeWorker
 import FlagEngine
 import Synchronization
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything an evaluation of one project reads, compiled once per `FLAGS` change: the ruleset,
 /// each flag's declared type, and the configs with their per-environment values. Flags and segments
@@ -93,17 +98,35 @@ final class ProjectCache: Sendable {
         if let cached = snapshots.withLock({ $0[project] }), cached.sequence == sequence { return cached }
         let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
         snapshots.withLock { $0[project] = built }
-        #if os(Linux)
         // Building parses every record; glibc keeps the freed parse trees' pages otherwise.
-        if built.ruleset.flagCount >= 1000 { _ = releaseFreeHeap(0) }
-        #endif
+        if built.ruleset.flagCount >= 1000 { HeapTrim.soon() }
         return built
     }
 }
 
-#if os(Linux)
-/// glibc's `malloc_trim` (malloc.h, which the Glibc module does not export): returns free heap pages
-/// to the kernel.
-@_silgen_name("malloc_trim")
-private func releaseFreeHeap(_ pad: Int) -> Int32
-#endif
+/// Returns free heap pages to the kernel (glibc's `malloc_trim`, found at run time: malloc.h is not
+/// in the Glibc module) on a background queue, at most once in 10 s, never on a request's thread.
+enum HeapTrim {
+    private typealias Trim = @convention(c) (Int) -> Int32
+    private static let trim: Trim? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: Trim.self)
+        #else
+        return nil
+        #endif
+    }()
+    private static let lastRun = Mutex<Double>(0)
+
+    static func soon() {
+        guard let trim else { return }
+        let now = RealClock.now()
+        let due = lastRun.withLock { last -> Bool in
+            guard now - last >= 10 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        DispatchQueue.global(qos: .utility).async { _ = trim(0) }
+    }
+}
