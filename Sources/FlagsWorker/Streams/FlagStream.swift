@@ -67,15 +67,16 @@ enum FlagStream {
             if let environment = fields["env"]?.stringValue ?? fields["environment"]?.stringValue {
                 context.environment = environment
             }
-            guard let snapshot = try? service.snapshot(project: subscriber.project) else {
-                outbound.sendText(error("The flags could not be read", code: "INTERNAL_ERROR"))
-                return
-            }
-            let (flags, configs) = evaluate(snapshot, context, readsConfigs: subscriber.readsConfigs)
-            // Sent under the lock that a change's diff also takes: a diff never overtakes the snapshot
-            // it is a diff of (sending only queues the frame on the connection's loop).
-            subscriber.values.withLock {
-                $0 = .init(context: context, flags: flags, configs: configs)
+            // Read, evaluated and sent under the lock that a change's push also takes: a change either
+            // lands before (and is in the snapshot) or after (and comes as a diff of it), and a diff
+            // never overtakes its snapshot (sending only queues the frame on the connection's loop).
+            subscriber.values.withLock { values in
+                guard let snapshot = try? service.snapshot(project: subscriber.project) else {
+                    outbound.sendText(error("The flags could not be read", code: "INTERNAL_ERROR"))
+                    return
+                }
+                let (flags, configs) = evaluate(snapshot, context, readsConfigs: subscriber.readsConfigs)
+                values = .init(context: context, flags: flags, configs: configs)
                 outbound.sendText(JSONValue.object(["type": "snapshot", "flags": .object(flags), "configs": .object(configs)]).jsonString)
             }
         default:
@@ -85,10 +86,10 @@ enum FlagStream {
 
     /// Sends each subscriber the values that changed for it.
     static func push(_ subscribers: [SubscriberHub.Subscriber], service: Service, project: String) {
-        guard let snapshot = try? service.snapshot(project: project) else { return }
         for subscriber in subscribers {
             subscriber.values.withLock { values in
-                guard let context = values.context else { return }
+                // The snapshot is read under the lock too: one that `handle` already sent from is never older.
+                guard let context = values.context, let snapshot = try? service.snapshot(project: project) else { return }
                 let (flags, configs) = evaluate(snapshot, context, readsConfigs: subscriber.readsConfigs)
                 var changes: [JSONValue] = []
                 diff(old: values.flags, new: flags, kind: "flag", into: &changes)
