@@ -368,7 +368,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return try ResponseEncoder.head(status: response.status, headers: response.headers, framing: framing,
                                             bodyCapacity: bodyCapacity, allocator: context.channel.allocator)
         } catch {
-            app.logger.error("worker response refused", metadata: ["path": "\(head.uri)", "error": "\(error)"])
+            app.logger.error("worker response refused", metadata: ["path": "\(AccessLog.redacted(head.uri))", "error": "\(error)"])
             let body = app.errorBody(500, "Internal Server Error")
             writeWhole(context: context, status: 500, version: head.version, body: body, keepAlive: framing.keepAlive)
             finish(context: context, last: nil, keepAlive: framing.keepAlive)

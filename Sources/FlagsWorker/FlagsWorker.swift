@@ -292,10 +292,13 @@ public struct FlagsWorker: Worker {
         while start < bytes.endIndex, bytes[start] == UInt8(ascii: " ") { start = bytes.index(after: start) }
         guard let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")),
               bytes[start..<space].elementsEqual("bearer".utf8, by: { Headers.lower($0) == $1 }) else { return nil }
-        var credential = header[bytes.index(after: space)...]
-        while let first = credential.utf8.first, first == 0x20 || first == 0x09 { credential = credential.dropFirst() }
-        while let last = credential.utf8.last, last == 0x20 || last == 0x09 { credential = credential.dropLast() }
-        return credential.isEmpty ? nil : String(credential)
+        // Spaces and tabs trimmed byte by byte (a character could join a space to what follows it).
+        var from = bytes.index(after: space), to = bytes.endIndex
+        while from < to, bytes[from] == 0x20 || bytes[from] == 0x09 { from = bytes.index(after: from) }
+        while from < to, bytes[bytes.index(before: to)] == 0x20 || bytes[bytes.index(before: to)] == 0x09 {
+            to = bytes.index(before: to)
+        }
+        return from == to ? nil : String(decoding: bytes[from..<to], as: UTF8.self)
     }
 
     private static func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
