@@ -90,7 +90,7 @@ final class WebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .connectionClose:
             var data = frame.unmaskedData
             let code = data.readWebSocketErrorCode() ?? .normalClosure
-            close(context: context, code: code)
+            close(context: context, code: code, answering: true)
         default:
             close(context: context, code: .protocolError)
         }
@@ -104,16 +104,34 @@ final class WebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
         messages?.yield(text)
     }
 
-    /// Sends a close frame with `code`, then closes the connection once it is written.
-    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+    /// How long a close this side started waits for the peer to end the connection.
+    static let closeLinger = TimeAmount.seconds(1)
+
+    /// Sends a close frame with `code`. Answering the peer's close, the connection ends once the
+    /// frame is written. Starting the close (a violation, the session's end, a shutdown), this side
+    /// stops sending, then reads and drops whatever the peer still sends until it hangs up or
+    /// `closeLinger` passes: closing with unread input would reset the connection, and a reset can
+    /// destroy the close frame at the peer before it is read (say, under a 1 MB frame refused by its
+    /// header, with the rest still arriving).
+    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, answering: Bool = false) {
         guard !closing else { return }
         closing = true
         open.close()
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+        if !answering {
+            try? context.pipeline.syncOperations.addHandler(DiscardInbound(), position: .first)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated()
+        guard !answering else {
+            written.whenComplete { _ in context.close(promise: nil) }
+            return
+        }
+        written.whenComplete { result in
+            guard case .success = result else { return context.close(promise: nil) }
+            context.close(mode: .output, promise: nil)
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.closeLinger) { context.close(promise: nil) }
         }
     }
 
@@ -134,6 +152,8 @@ final class WebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // The decoder refuses what follows its own error; the close under way already covers it.
+        if closing, error is ByteToMessageDecoderError { return }
         if let error = error as? NIOWebSocketError {
             close(context: context, code: error == .invalidFrameLength ? .messageTooLarge : .protocolError)
         } else {
@@ -164,6 +184,13 @@ extension String {
         }
         self = String(out)
     }
+}
+
+/// First in the pipeline of a closing WebSocket: input is read and dropped, never decoded.
+final class DiscardInbound: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 /// Whether frames may still be sent; read from any thread.

@@ -166,6 +166,11 @@ extension RawHTTPClient {
     }
 
     func sendFrame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true) throws {
+        try send(Self.frame(opcode: opcode, payload, fin: fin, masked: masked))
+    }
+
+    /// A client frame's bytes on the wire.
+    static func frame(opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true) -> [UInt8] {
         var bytes: [UInt8] = [(fin ? 0x80 : 0) | opcode]
         let maskBit: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
@@ -184,7 +189,7 @@ extension RawHTTPClient {
         } else {
             bytes += payload
         }
-        try send(bytes)
+        return bytes
     }
 
     func sendText(_ text: String) throws { try sendFrame(opcode: 1, Array(text.utf8)) }

@@ -62,6 +62,8 @@ struct WebSocketTests {
             let unmasked = try await connect(port)
             try unmasked.sendFrame(opcode: 1, Array("x".utf8), masked: false)
             #expect(await unmasked.readFrame()?.closeCode == 1002)
+            // Having started the close, the server hangs up by itself (after at most its linger).
+            #expect(await unmasked.isClosedByPeer())
 
             let binary = try await connect(port)
             try binary.sendFrame(opcode: 2, [1, 2, 3])
@@ -71,9 +73,27 @@ struct WebSocketTests {
             try invalidUTF8.sendFrame(opcode: 1, [0xC3, 0x28])
             #expect(await invalidUTF8.readFrame()?.closeCode == 1007)
 
+            // Refused by its header while the rest is still arriving: the server reads and drops the
+            // rest instead of resetting the connection, so the whole frame is sent and the close
+            // frame is not destroyed by a reset before it is read.
             let huge = try await connect(port)
             try huge.sendFrame(opcode: 1, [UInt8](repeating: 0x61, count: (1 << 20) + 10))
             #expect(await huge.readFrame()?.closeCode == 1009)
+            #expect(await huge.isClosedByPeer())
+        }
+    }
+
+    @Test func aFrameRefusedByItsHeaderIsReadToItsEndNotReset() async throws {
+        try await withRunner { _, port, _ in
+            let client = try await connect(port)
+            let frame = RawHTTPClient.frame(opcode: 1, [UInt8](repeating: 0x61, count: (1 << 20) + 10))
+            try client.send(Array(frame[..<65_536]))
+            #expect(await client.readFrame()?.closeCode == 1009)
+            // The server has answered; the rest of the frame still goes through (a reset would fail
+            // this send), then the server hangs up.
+            try await Task.sleep(nanoseconds: 100_000_000)
+            try client.send(Array(frame[65_536...]))
+            #expect(await client.isClosedByPeer())
         }
     }
 
