@@ -91,6 +91,29 @@ public struct KVNamespace: Sendable {
     /// The origin's URL when this node is a read-only replica (puts and deletes are refused).
     public var readOnlyOrigin: String? { store.replicaOf }
 
+    /// Keys of this namespace changed (put, deleted or expired) after `sequence` up to this
+    /// namespace's current sequence, in order of change, from the store's change log; nil when the
+    /// log no longer reaches back to `sequence` (trimmed, or reset by a snapshot install) or when
+    /// more than `limit` changes of the whole store follow it. A cache over the namespace uses it to
+    /// keep what a change did not touch, and rebuilds on nil.
+    public func keysChanged(after sequence: UInt64, limit: Int) -> [String]? {
+        let target = self.sequence
+        guard target > sequence else { return [] }
+        var keys: [String] = []
+        var after = sequence
+        var scanned = 0
+        while after < target {
+            guard scanned < limit, let page = try? store.changes(after: after, limit: min(1000, limit - scanned)),
+                  let last = page.changes.last else { return nil }
+            for change in page.changes where change.namespace == id {
+                keys.append(String(decoding: change.key, as: UTF8.self))
+            }
+            scanned += page.changes.count
+            after = last.sequence
+        }
+        return keys
+    }
+
     // MARK: Reads
 
     public func get(_ key: String, type: KVValueType = .text) throws -> KVValue? {

@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import EdgeJSON
 import EdgeKV
 import EdgeWorker
@@ -458,8 +459,12 @@ extension String {
 }
 
 extension FlagsWorker {
+    /// `serve` calls this before listening: seeds the store, then compiles every project on a
+    /// background queue so that the first evaluations after a start do not each pay for it.
     public func prepare(env: Env) async throws {
         try await Self.prepare(env: env)
+        let service = try state.service(env: env)
+        DispatchQueue.global(qos: .utility).async { service.projects.warmUp(store: service.flags) }
     }
 
     /// `edgeworker token create`: validates like `POST /api/v1/tokens` and returns the plaintext

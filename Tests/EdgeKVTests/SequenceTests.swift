@@ -203,6 +203,34 @@ struct SequenceTests {
         }
     }
 
+    @Test func keysChangedNamesThisNamespacesKeysInOrderOfChange() async throws {
+        try await withStore { store, _ async throws in
+            let flags = try #require(store.namespace("FLAGS"))
+            let tokens = try #require(store.namespace("TOKENS"))
+            let start = flags.sequence
+            #expect(flags.keysChanged(after: start, limit: 100) == [])
+            try await flags.put("a", "1")
+            try await tokens.put("t", "x")
+            try await flags.put("b", "2")
+            try await flags.delete("a")
+            #expect(flags.keysChanged(after: start, limit: 100) == ["a", "b", "a"])
+            #expect(tokens.keysChanged(after: start, limit: 100) == ["t"])
+            // Counted over the whole store's log: past the limit, the caller is told to rebuild.
+            #expect(flags.keysChanged(after: start, limit: 3) == nil)
+            #expect(flags.keysChanged(after: flags.sequence, limit: 100) == [])
+        }
+    }
+
+    @Test func keysChangedIsNilOnceTheLogNoLongerReachesBack() async throws {
+        try await withStore(configure: { $0.changeLogMaxEntries = 5 }) { store, _ async throws in
+            let flags = try #require(store.namespace("FLAGS"))
+            let start = flags.sequence
+            for i in 0..<20 { try await flags.put("k\(i % 3)", "v\(i)") }
+            #expect(flags.keysChanged(after: start, limit: 1000) == nil)
+            #expect(flags.keysChanged(after: flags.sequence - 2, limit: 1000) == ["k0", "k1"])
+        }
+    }
+
     @Test func changeLogIsTrimmedToItsMaximumEntries() async throws {
         try await withStore(configure: { $0.changeLogMaxEntries = 5 }) { store, _ async throws in
             let flags = try #require(store.namespace("FLAGS"))

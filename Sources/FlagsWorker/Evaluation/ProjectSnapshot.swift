@@ -64,6 +64,21 @@ struct ProjectSnapshot: Sendable {
         return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs, configIndex: index)
     }
 
+    /// Whether a `FLAGS` key is something `build` reads for `project`.
+    static func isInput(_ key: String, of project: String) -> Bool {
+        for prefix in [KeyLayout.flags(project), KeyLayout.segments(project), KeyLayout.configs(project),
+                       KeyLayout.flagStates(project), KeyLayout.environments(project)] where key.hasPrefix(prefix) {
+            return true
+        }
+        return false
+    }
+
+    /// The same compiled project, valid at a later sequence that changed none of its inputs.
+    func relabelled(_ sequence: UInt64) -> ProjectSnapshot {
+        ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: declaredTypes, configs: configs,
+                        configIndex: configIndex)
+    }
+
     /// FeatureSignals states of the project: flag key → environment slug → state.
     static func featureSignalsStates(project: String, store: RecordStore) throws(APIError)
         -> [String: [String: [String: JSONValue]]]
@@ -90,17 +105,74 @@ struct ProjectSnapshot: Sendable {
 
 /// Compiled projects by id, each valid for the `FLAGS` sequence it was built at: a change through the
 /// API (or by another process, noticed within 250 ms) is seen by the very next request.
+///
+/// A newer sequence does not always mean a rebuild: the store's change log says which keys changed,
+/// and when none of them is one of the project's flags, segments, configs, flag states or
+/// environments (an audit entry, a webhook delivery, another project), the compiled project is kept
+/// and relabelled. Builds of one project are serialized: requests arriving during a build wait for
+/// it and use its result instead of each compiling the same project again.
 final class ProjectCache: Sendable {
+    /// Past this many changes since a snapshot, rebuilding is cheaper than reading the log.
+    static let changeScanLimit = 20_000
+
     private let snapshots = Mutex<[String: ProjectSnapshot]>([:])
+    private let compiles = Atomic<Int>(0)
+    /// How many times a project was compiled from the store (for tests and metrics).
+    var compileCount: Int { compiles.load(ordering: .relaxed) }
+    private let builders = Mutex<[String: BuildLock]>([:])
 
     func snapshot(project: String, store: RecordStore) throws(APIError) -> ProjectSnapshot {
         let sequence = store.kv.sequence
-        if let cached = snapshots.withLock({ $0[project] }), cached.sequence == sequence { return cached }
-        let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
-        snapshots.withLock { $0[project] = built }
-        // Building parses every record; glibc keeps the freed parse trees' pages otherwise.
-        if built.ruleset.flagCount >= 1000 { HeapTrim.soon() }
-        return built
+        if let cached = cached(project), cached.sequence == sequence { return cached }
+        let lock = builders.withLock { all in
+            if let lock = all[project] { return lock }
+            let lock = BuildLock()
+            all[project] = lock
+            return lock
+        }
+        return try lock.mutex.withLock { _ throws(APIError) -> ProjectSnapshot in
+            // Built by the request this one waited for, or still valid: nothing to do.
+            let sequence = store.kv.sequence
+            let previous = cached(project)
+            if let previous, previous.sequence == sequence { return previous }
+            if let previous, let keys = store.kv.keysChanged(after: previous.sequence, limit: Self.changeScanLimit),
+               !keys.contains(where: { ProjectSnapshot.isInput($0, of: project) }) {
+                let relabelled = previous.relabelled(sequence)
+                keep(relabelled, project)
+                return relabelled
+            }
+            let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
+            compiles.add(1, ordering: .relaxed)
+            keep(built, project)
+            // Building parses every record; glibc keeps the freed parse trees' pages otherwise.
+            if built.ruleset.flagCount >= 1000 { HeapTrim.soon() }
+            return built
+        }
+    }
+
+    /// Compiles every project of the store, for `serve` to run in the background at start: the first
+    /// evaluation after a deploy then finds its project compiled (or waits for the build under way).
+    func warmUp(store: RecordStore) {
+        guard let keys = try? store.keys(prefix: KeyLayout.projects) else { return }
+        for key in keys {
+            _ = try? snapshot(project: String(key.dropFirst(KeyLayout.projects.count)), store: store)
+        }
+    }
+
+    private func cached(_ project: String) -> ProjectSnapshot? {
+        snapshots.withLock { $0[project] }
+    }
+
+    private func keep(_ snapshot: ProjectSnapshot, _ project: String) {
+        snapshots.withLock { all in
+            // A slower build of an older sequence never replaces a newer one.
+            if let existing = all[project], existing.sequence > snapshot.sequence { return }
+            all[project] = snapshot
+        }
+    }
+
+    private final class BuildLock: Sendable {
+        let mutex = Mutex<Void>(())
     }
 }
 

@@ -32,6 +32,7 @@
 /// | `audit:<project or org>:<19-digit (Int64.max − ms)>:<6 hex>` | an audit entry; newest sorts first; 90-day TTL |
 enum KeyLayout {
     static func project(_ id: String) -> String { "project:\(id)" }
+    static let projects = "project:"
     static func flag(_ project: String, _ key: String) -> String { "flag:\(project):\(key)" }
     static func flags(_ project: String) -> String { "flag:\(project):" }
     static func flagState(_ project: String, _ key: String, _ environment: String) -> String {
