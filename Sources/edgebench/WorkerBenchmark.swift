@@ -65,3 +65,60 @@ struct ConfigurationFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Compiling a project whole: `flags` records like `scripts/bench`'s bulk flags (a rule and a
+/// rollout each) in one in-process store, and each run a fresh `FlagsWorker` whose first
+/// evaluation reads, parses, translates and compiles all of them — what a start pays before its
+/// first evaluation. Then the same worker after a change of one flag (patched, not compiled again).
+func runCompileBenchmark(flags count: Int, runs: Int) async {
+    do {
+        let harness = try WorkerHarness(worker: FlagsWorker(), vars: ["RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000000"])
+        try await FlagsWorker.prepare(env: harness.env)
+        let token = try await FlagsWorker.createToken(env: harness.env, projectID: "default", name: "bench",
+                                                       permissions: ["*"], expiresAt: nil).token
+        let flags = harness.env.kv["FLAGS"]!
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for chunk in stride(from: 0, to: count, by: 1_000) {
+                group.addTask {
+                    for i in chunk..<min(count, chunk + 1_000) {
+                        let key = String(format: "bulk-%06d", i)
+                        _ = try await flags.put("flag:default:\(key)", """
+                            {"key":"\(key)","enabled":true,"type":"string","defaultValue":"off","version":1,\
+                            "targeting":{"rules":[{"conditions":[{"property":"plan","operator":"in","value":["pro"]}],"value":"on"}],\
+                            "rollout":{"percentage":10}},"created_at":"2026-11-01T00:00:00.000Z","updated_at":"2026-11-01T00:00:00.000Z"}
+                            """)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let auth: Headers = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
+        let evaluate = Request(method: "POST", target: "/api/v1/evaluate", headers: auth,
+                               body: Array(#"{"context":{"user_id":"u1","plan":"pro"},"flags":["bulk-000001"]}"#.utf8))
+        func send(_ worker: FlagsWorker, _ request: Request) async throws -> Response {
+            let ctx = ExecutionContext(tracker: harness.background)
+            let response = try await worker.fetch(request, env: harness.env, ctx: ctx)
+            guard response.status == 200 else { throw ConfigurationFailure("\(request.target) answered \(response.status)") }
+            return response
+        }
+        var whole: [Double] = [], patched: [Double] = []
+        for run in 0..<runs {
+            let worker = FlagsWorker()
+            var start = now()
+            _ = try await send(worker, evaluate)
+            whole.append((now() - start) / 1e6)
+            let change = Request(method: "PUT", target: "/api/v1/flags/bulk-000002", headers: auth, body: Array(
+                #"{"key":"bulk-000002","enabled":true,"type":"string","defaultValue":"off","value":"v\#(run)"}"#.utf8))
+            _ = try await send(worker, change)
+            start = now()
+            _ = try await send(worker, evaluate)
+            patched.append((now() - start) / 1e6)
+        }
+        print("compile: a project of \(count) flags, \(runs) runs:", whole.map { String(format: "%.0f", $0) }.joined(separator: " "), "ms")
+        print(String(format: "  first evaluation of a fresh worker (compiles all)  %.1f–%.1f ms", whole.min() ?? 0, whole.max() ?? 0))
+        print(String(format: "  next evaluation after a change of one flag        %.2f–%.2f ms", patched.min() ?? 0, patched.max() ?? 0))
+    } catch {
+        print("compile benchmark failed: \(error)")
+        exit(1)
+    }
+}

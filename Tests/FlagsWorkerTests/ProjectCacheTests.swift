@@ -1,5 +1,6 @@
 import EdgeJSON
 import EdgeWorker
+import FlagEngine
 import Foundation
 @testable import FlagsWorker
 import Testing
@@ -22,23 +23,101 @@ struct ProjectCacheTests {
         #expect(api.service.projects.compileCount == compiled)
         #expect(try api.service.snapshot(project: "default").sequence == flags.sequence)
 
-        // A change of the project's own flag is compiled, and seen by the very next request.
+        // A change of the project's own flag is compiled (that flag alone), and seen by the very next request.
+        let patches = api.service.projects.patchCount
         #expect(await api.call("PUT", "/api/v1/flags/beta", json: ["key": "beta", "enabled": true, "value": "changed"]).status == 200)
         #expect(await api.evaluate("beta", ["user_id": "u1"]).0 == "changed")
-        #expect(api.service.projects.compileCount == compiled + 1)
+        #expect(api.service.projects.compileCount == compiled)
+        #expect(api.service.projects.patchCount == patches + 1)
     }
 
-    @Test func eachKindOfInputRecompilesTheProject() async throws {
+    @Test func segmentsAndEnvironmentsRecompileTheWholeProject() async throws {
         let api = try await FlagsHarness()
         let flags = try #require(api.env.kv["FLAGS"])
         _ = try api.service.snapshot(project: "default")
-        for key in ["flag:default:x", "segment:default:s", "config:default:c", "flagstate:default:x:e1",
-                    "environment:default:e1"] {
+        for key in ["segment:default:s", "environment:default:e1"] {
             let before = api.service.projects.compileCount
             _ = try await flags.put(key, "{}")
             _ = try api.service.snapshot(project: "default")
             #expect(api.service.projects.compileCount == before + 1, "after a change of \(key)")
         }
+    }
+
+    /// Every step's patched project answers exactly as a project built whole from the store.
+    @Test func flagAndConfigChangesArePatchedAndAnswerAsAWholeBuild() async throws {
+        let api = try await FlagsHarness()
+        #expect(await api.call("POST", "/api/v1/segments", json: [
+            "key": "pros", "conditions": [["property": "plan", "operator": "in", "value": ["pro"]]],
+        ]).status == 201)
+        for i in 0..<30 {
+            await api.createFlag([
+                "key": .string("f\(i)"), "enabled": true, "type": "string", "defaultValue": "off",
+                "targeting": ["rules": [["conditions": [["property": "segment", "operator": "in", "value": ["pros"]]],
+                                         "value": .string("pro-\(i)")]],
+                              "rollout": ["percentage": .number(Double(i * 3))]],
+                // An environment some flag overrides; a change bringing one no flag had compiles whole.
+                "environments": i == 0 ? ["production": ["value": "p0"]] : [:],
+            ])
+        }
+        #expect(await api.call("POST", "/api/v1/configs", json: ["key": "limits", "value": ["max": 1]]).status == 201)
+        _ = try api.service.snapshot(project: "default")
+        let compiled = api.service.projects.compileCount, patches = api.service.projects.patchCount
+        let steps: [(String, String, JSONValue?)] = [
+            ("PUT", "/api/v1/flags/f3", ["key": "f3", "enabled": false, "type": "string", "defaultValue": "off"]),
+            ("POST", "/api/v1/flags", ["key": "a-new", "enabled": true, "type": "string", "value": "fixed"]),
+            ("DELETE", "/api/v1/flags/f7", nil),
+            ("PUT", "/api/v1/flags/f9", ["key": "f9", "enabled": true, "type": "string", "value": "nine",
+                                         "environments": ["production": ["value": "prod-nine"]]]),
+            ("PUT", "/api/v1/configs/limits", ["key": "limits", "value": ["max": 2]]),
+            ("POST", "/api/v1/configs", ["key": "another", "value": "x"]),
+        ]
+        for (step, (method, path, body)) in steps.enumerated() {
+            let response: APIResponse
+            if let body { response = await api.call(method, path, json: body) } else { response = await api.call(method, path) }
+            #expect((200..<300).contains(response.status), "\(method) \(path): \(response.text)")
+            let patched = try api.service.snapshot(project: "default")
+            let whole = try ProjectSnapshot.build(project: "default", store: api.service.flags, sequence: 0)
+            #expect(api.service.projects.patchCount == patches + step + 1)
+            #expect(patched.ruleset.flagKeys == whole.ruleset.flagKeys)
+            #expect(patched.configs.map(\.key) == whole.configs.map(\.key))
+            #expect(patched.configs.map(\.value) == whole.configs.map(\.value))
+            #expect(patched.declaredTypes == whole.declaredTypes)
+            for i in 0..<50 {
+                let context = EvaluationContext(targetingKey: "user-\(i)", plan: i % 2 == 0 ? "pro" : "free",
+                                                environment: i % 3 == 0 ? "production" : nil)
+                let a = patched.ruleset.evaluateAll(context: context, now: api.clock.now)
+                let b = whole.ruleset.evaluateAll(context: context, now: api.clock.now)
+                #expect(a.map(\.value) == b.map(\.value) && a.map(\.reason) == b.map(\.reason))
+            }
+        }
+        #expect(api.service.projects.compileCount == compiled)
+    }
+
+    @Test func featureSignalsToggleAndStateChangesArePatched() async throws {
+        let fs = try await FSHarness()
+        let account = try await fs.register()
+        let key = try await fs.apiKey(account)
+        for name in ["alpha", "beta"] {
+            try await fs.flag(account, ["key": .string(name), "name": .string(name), "flag_type": "boolean", "default_value": false])
+        }
+        try await fs.state(account, "alpha", ["enabled": true])
+        #expect(await fs.evaluate(key, "alpha").reason == "FALLTHROUGH")
+        let projects = fs.base.service.projects
+        let compiled = projects.compileCount, patches = projects.patchCount
+
+        #expect(await fs.evaluate(key, "beta").reason == "DISABLED")
+        try await fs.state(account, "beta", ["enabled": true])
+        #expect(await fs.evaluate(key, "beta").reason == "FALLTHROUGH")
+        try await fs.state(account, "alpha", ["enabled": false])
+        #expect(await fs.evaluate(key, "alpha").reason == "DISABLED")
+        #expect(projects.compileCount == compiled)
+        #expect(projects.patchCount == patches + 2)
+        let whole = try ProjectSnapshot.build(project: account.projectID, store: fs.base.service.flags, sequence: 0)
+        let patched = try fs.base.service.snapshot(project: account.projectID)
+        let context = EvaluationContext(targetingKey: "user-1", environment: "production")
+        let a = patched.ruleset.evaluateAll(context: context, now: fs.clock.now)
+        let b = whole.ruleset.evaluateAll(context: context, now: fs.clock.now)
+        #expect(a.map(\.value) == b.map(\.value) && a.map(\.reason) == b.map(\.reason))
     }
 
     @Test func concurrentRequestsAfterAChangeShareOneCompile() async throws {

@@ -16,6 +16,11 @@ final class CompiledRuleset: Sendable {
     /// Every instant at which some flag's schedule switches it (active from/until, expiry, scheduled
     /// enable/disable), ascending: between two of them, evaluation depends on nothing but the context.
     let scheduleBoundaries: [Double]
+    /// No flag depends on another (no prerequisites, no mutual exclusion): a flag can be compiled
+    /// again on its own (`RulesetCompiler.patch`).
+    let isIndependent: Bool
+    /// The size of the value table at the last whole compile (patches append to it).
+    let baseValueCount: Int
 
     init(
         flags: [CompiledFlag],
@@ -23,7 +28,8 @@ final class CompiledRuleset: Sendable {
         segments: [CompiledSegment],
         environmentSlots: [String: Int],
         exclusionGroups: [[Int]],
-        values: [JSONValue]
+        values: [JSONValue],
+        baseValueCount: Int? = nil
     ) {
         self.flags = flags
         self.flagIndex = flagIndex
@@ -31,14 +37,19 @@ final class CompiledRuleset: Sendable {
         self.environmentSlots = environmentSlots
         self.exclusionGroups = exclusionGroups
         self.values = values
+        self.baseValueCount = baseValueCount ?? values.count
         var boundaries: [Double] = []
+        var independent = exclusionGroups.isEmpty
         for flag in flags {
-            boundaries += [flag.activeFrom, flag.activeUntil, flag.expiresAt].compactMap { $0 }
+            for instant in [flag.activeFrom, flag.activeUntil, flag.expiresAt] { if let instant { boundaries.append(instant) } }
             for settings in flag.settings {
-                boundaries += [settings.scheduledEnableAt, settings.scheduledDisableAt].compactMap { $0 }
+                if let instant = settings.scheduledEnableAt { boundaries.append(instant) }
+                if let instant = settings.scheduledDisableAt { boundaries.append(instant) }
             }
+            if case .none = flag.prerequisites {} else { independent = false }
         }
         scheduleBoundaries = Array(Set(boundaries)).sorted()
+        isIndependent = independent
     }
 
     /// The slot for an environment; one past the last slot (every flag's base) when unknown.

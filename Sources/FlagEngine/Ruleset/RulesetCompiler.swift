@@ -14,6 +14,54 @@ struct RulesetCompiler {
         return try compiler.compile(flags: flags, segments: segments)
     }
 
+    /// `base` with `upserting` compiled in (each replacing the flag of its key, if any) and the flags
+    /// keyed in `removing` taken out, compiling nothing else; nil when the change could reach other
+    /// flags — prerequisites or mutual exclusion in the ruleset or in a new flag, an environment no
+    /// flag had — and only a whole compile is right. New values are appended to the value table (not
+    /// looked up among the old ones); nil once that has doubled the table, so it cannot grow forever.
+    static func patch(_ base: CompiledRuleset, upserting: [Flag], removing: Set<String>) throws(RulesetError)
+        -> CompiledRuleset?
+    {
+        guard base.isIndependent else { return nil }
+        for flag in upserting {
+            guard flag.prerequisites.isEmpty, flag.mutualExclusionGroup == nil,
+                  flag.environments.keys.allSatisfy({ base.environmentSlots[$0] != nil }) else { return nil }
+        }
+        var compiler = RulesetCompiler()
+        compiler.values = base.values
+        compiler.valueIndices = [:]
+        for (index, segment) in base.segments.enumerated() { compiler.segmentIndex[segment.key] = index }
+        var environmentNames = [String](repeating: "", count: base.environmentSlots.count)
+        for (name, slot) in base.environmentSlots { environmentNames[slot] = name }
+
+        var replacements: [String: CompiledFlag] = [:]
+        for flag in upserting {
+            guard replacements[flag.key] == nil else { throw .duplicateFlagKey(flag.key) }
+            replacements[flag.key] = try compiler.compile(
+                flag, environmentSlots: environmentNames, prerequisites: .none, exclusionGroup: nil)
+        }
+        guard compiler.values.count <= 2 * base.baseValueCount + 1024 else { return nil }
+
+        var flags = base.flags
+        let flagIndex: [String: Int]
+        if removing.isEmpty, replacements.keys.allSatisfy({ base.flagIndex[$0] != nil }) {
+            // The same keys: each flag takes its predecessor's place; the index stays as it was.
+            for (key, flag) in replacements { flags[base.flagIndex[key]!] = flag }
+            flagIndex = base.flagIndex
+        } else {
+            flags.removeAll { removing.contains($0.key) || replacements[$0.key] != nil }
+            flags.append(contentsOf: replacements.values)
+            flags.sort { $0.key < $1.key }
+            var index: [String: Int] = [:]
+            index.reserveCapacity(flags.count)
+            for (position, flag) in flags.enumerated() { index[flag.key] = position }
+            flagIndex = index
+        }
+        return CompiledRuleset(
+            flags: flags, flagIndex: flagIndex, segments: base.segments, environmentSlots: base.environmentSlots,
+            exclusionGroups: [], values: compiler.values, baseValueCount: base.baseValueCount)
+    }
+
     private mutating func intern(_ value: JSONValue) -> Int {
         if let index = valueIndices[value] { return index }
         values.append(value)
@@ -44,7 +92,8 @@ struct RulesetCompiler {
         }
         try Self.checkNesting(compiledSegments)
 
-        let sortedFlags = flags.sorted { $0.key < $1.key }
+        // Translators read flags in key order from the store: sort only when they are not.
+        let sortedFlags = zip(flags, flags.dropFirst()).allSatisfy({ $0.key < $1.key }) ? flags : flags.sorted { $0.key < $1.key }
         var flagIndex: [String: Int] = [:]
         for (index, flag) in sortedFlags.enumerated() {
             guard flagIndex.updateValue(index, forKey: flag.key) == nil else { throw .duplicateFlagKey(flag.key) }

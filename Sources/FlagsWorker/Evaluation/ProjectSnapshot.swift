@@ -49,19 +49,93 @@ struct ProjectSnapshot: Sendable {
                                                                 : try? EdgeFlagsModel.segment(record)
             if let segment { segments.append(segment) }
         }
-        var configs: [Config] = []
-        for record in try store.records(prefix: KeyLayout.configs(project)) {
-            guard let key = record["key"]?.stringValue else { continue }
-            var environments: [String: JSONValue] = [:]
-            for (name, entry) in record["environments"]?.objectValue ?? [:] {
-                if let value = EdgeFlagsModel.nonNull(entry["value"]) { environments[name] = value }
-            }
-            configs.append(Config(key: key, value: record["value"] ?? .null, environments: environments))
-        }
+        let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
         let ruleset = (try? Ruleset(flags: flags, segments: segments)) ?? Self.bestEffort(flags: flags, segments: segments)
+        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs,
+                               configIndex: Self.index(configs))
+    }
+
+    /// `previous` after a change of `keys` (`FLAGS` keys, from the change log), reading and compiling
+    /// only the flags, flag states and configs among them; nil when a segment or environment changed,
+    /// when many keys did, or when the engine cannot patch its ruleset: then `build` the project.
+    static func patched(_ previous: ProjectSnapshot, changedKeys keys: [String], project: String, store: RecordStore,
+                        sequence: UInt64) throws(APIError) -> ProjectSnapshot? {
+        let flagPrefix = KeyLayout.flags(project), configPrefix = KeyLayout.configs(project)
+        let statePrefix = KeyLayout.flagStates(project)
+        var flagKeys = Set<String>(), configKeys = Set<String>()
+        for key in keys where isInput(key, of: project) {
+            if key.hasPrefix(flagPrefix) {
+                flagKeys.insert(String(key.dropFirst(flagPrefix.count)))
+            } else if key.hasPrefix(statePrefix) {
+                // `flagstate:<project>:<flag key>:<env id>`: the state's flag is compiled again.
+                let rest = key.dropFirst(statePrefix.count)
+                guard let colon = rest.lastIndex(of: ":") else { return nil }
+                flagKeys.insert(String(rest[..<colon]))
+            } else if key.hasPrefix(configPrefix) {
+                configKeys.insert(String(key.dropFirst(configPrefix.count)))
+            } else {
+                return nil
+            }
+        }
+        guard flagKeys.count + configKeys.count <= max(64, previous.ruleset.flagCount / 8) else { return nil }
+
+        var ruleset = previous.ruleset
+        var types = previous.declaredTypes
+        if !flagKeys.isEmpty {
+            var upserting: [Flag] = []
+            var removing = Set<String>()
+            for key in flagKeys.sorted() {
+                // As in `build`: a record that no longer translates is left out.
+                guard let record = try store.get(KeyLayout.flag(project, key)) else {
+                    removing.insert(key)
+                    types[key] = nil
+                    continue
+                }
+                let featureSignals = FeatureSignalsModel.isFlag(record)
+                let flag = featureSignals
+                    ? try? FeatureSignalsModel.flag(record, states: featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:])
+                    : try? EdgeFlagsModel.flag(record)
+                guard let flag else {
+                    removing.insert(key)
+                    types[key] = nil
+                    continue
+                }
+                // A record whose key is not its name's (written around the API): let `build` decide.
+                guard flag.key == key else { return nil }
+                upserting.append(flag)
+                let type = record[featureSignals ? "flag_type" : "type"]
+                types[key] = type?.isNull == false ? type : nil
+            }
+            guard let updated = try? ruleset.updating(upserting, removing: removing) else { return nil }
+            ruleset = updated
+        }
+        var configs = previous.configs
+        if !configKeys.isEmpty {
+            configs.removeAll { configKeys.contains($0.key) }
+            for key in configKeys {
+                if let record = try store.get(KeyLayout.config(project, key)), let config = Self.config(record) {
+                    configs.append(config)
+                }
+            }
+            configs.sort { $0.key < $1.key }
+        }
+        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs,
+                               configIndex: configKeys.isEmpty ? previous.configIndex : Self.index(configs))
+    }
+
+    private static func config(_ record: [String: JSONValue]) -> Config? {
+        guard let key = record["key"]?.stringValue else { return nil }
+        var environments: [String: JSONValue] = [:]
+        for (name, entry) in record["environments"]?.objectValue ?? [:] {
+            if let value = EdgeFlagsModel.nonNull(entry["value"]) { environments[name] = value }
+        }
+        return Config(key: key, value: record["value"] ?? .null, environments: environments)
+    }
+
+    private static func index(_ configs: [Config]) -> [String: Int] {
         var index: [String: Int] = [:]
         for (i, config) in configs.enumerated() { index[config.key] = i }
-        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs, configIndex: index)
+        return index
     }
 
     /// Whether a `FLAGS` key is something `build` reads for `project`.
@@ -80,7 +154,7 @@ struct ProjectSnapshot: Sendable {
     }
 
     /// FeatureSignals states of the project: flag key → environment slug → state.
-    static func featureSignalsStates(project: String, store: RecordStore) throws(APIError)
+    static func featureSignalsStates(project: String, store: RecordStore, flag: String? = nil) throws(APIError)
         -> [String: [String: [String: JSONValue]]]
     {
         var slugs: [String: String] = [:]
@@ -88,7 +162,7 @@ struct ProjectSnapshot: Sendable {
             if let id = environment["id"]?.stringValue, let slug = environment["slug"]?.stringValue { slugs[id] = slug }
         }
         var out: [String: [String: [String: JSONValue]]] = [:]
-        for state in try store.records(prefix: KeyLayout.flagStates(project)) {
+        for state in try store.records(prefix: flag.map { KeyLayout.flagStates(project, $0) } ?? KeyLayout.flagStates(project)) {
             guard let key = state["flag_key"]?.stringValue, let env = state["env_id"]?.stringValue,
                   let slug = slugs[env] else { continue }
             out[key, default: [:]][slug] = state
@@ -117,8 +191,11 @@ final class ProjectCache: Sendable {
 
     private let snapshots = Mutex<[String: ProjectSnapshot]>([:])
     private let compiles = Atomic<Int>(0)
-    /// How many times a project was compiled from the store (for tests and metrics).
+    private let patches = Atomic<Int>(0)
+    /// How many times a project was compiled whole from the store (for tests and metrics).
     var compileCount: Int { compiles.load(ordering: .relaxed) }
+    /// How many times a compiled project took a change of some of its flags and configs alone.
+    var patchCount: Int { patches.load(ordering: .relaxed) }
     private let builders = Mutex<[String: BuildLock]>([:])
 
     func snapshot(project: String, store: RecordStore) throws(APIError) -> ProjectSnapshot {
@@ -135,11 +212,18 @@ final class ProjectCache: Sendable {
             let sequence = store.kv.sequence
             let previous = cached(project)
             if let previous, previous.sequence == sequence { return previous }
-            if let previous, let keys = store.kv.keysChanged(after: previous.sequence, limit: Self.changeScanLimit),
-               !keys.contains(where: { ProjectSnapshot.isInput($0, of: project) }) {
-                let relabelled = previous.relabelled(sequence)
-                keep(relabelled, project)
-                return relabelled
+            if let previous, let keys = store.kv.keysChanged(after: previous.sequence, limit: Self.changeScanLimit) {
+                if !keys.contains(where: { ProjectSnapshot.isInput($0, of: project) }) {
+                    let relabelled = previous.relabelled(sequence)
+                    keep(relabelled, project)
+                    return relabelled
+                }
+                if let patched = try ProjectSnapshot.patched(previous, changedKeys: keys, project: project, store: store,
+                                                             sequence: sequence) {
+                    patches.add(1, ordering: .relaxed)
+                    keep(patched, project)
+                    return patched
+                }
             }
             let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
             compiles.add(1, ordering: .relaxed)
