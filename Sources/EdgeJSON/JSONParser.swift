@@ -12,6 +12,9 @@ struct JSONParser {
     private var pos = 0
     /// Reused buffer for decoding strings that contain escapes.
     private var scratch: [UInt8] = []
+    /// Members of the objects being parsed, innermost last: each object's dictionary is then made
+    /// once at its final size instead of growing (and rehashing) member by member.
+    private var pendingMembers: [(key: String, value: JSONValue)] = []
 
     private init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.buf = buffer
@@ -53,12 +56,12 @@ struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maxDepth else { throw JSONParseError(.nestingTooDeep(limit: maxDepth), offset: pos) }
         pos += 1  // {
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if pos < end, buf[pos] == UInt8(ascii: "}") {
             pos += 1
-            return .object(members)
+            return .object([:])
         }
+        let first = pendingMembers.count
         while true {
             skipWhitespace()
             guard pos < end else { throw endOfInput() }
@@ -68,7 +71,8 @@ struct JSONParser {
             guard pos < end else { throw endOfInput() }
             guard buf[pos] == UInt8(ascii: ":") else { throw unexpected(at: pos) }
             pos += 1
-            members[key] = try parseValue(depth: depth)
+            let value = try parseValue(depth: depth)
+            pendingMembers.append((key, value))
             skipWhitespace()
             guard pos < end else { throw endOfInput() }
             switch buf[pos] {
@@ -76,6 +80,11 @@ struct JSONParser {
                 pos += 1
             case UInt8(ascii: "}"):
                 pos += 1
+                var members = [String: JSONValue](minimumCapacity: pendingMembers.count - first)
+                for index in first..<pendingMembers.count {
+                    members[pendingMembers[index].key] = pendingMembers[index].value  // a repeated key: the last wins
+                }
+                pendingMembers.removeSubrange(first...)
                 return .object(members)
             default:
                 throw unexpected(at: pos)
