@@ -91,6 +91,8 @@ struct Serve: AsyncParsableCommand {
         let cron = try CronRunner(crons: config.crons, worker: mounted, env: env, background: server.background, logger: logger)
         follower?.start()
         let role = kv.replicaOf.map { "replica of \($0)" } ?? "origin"
+        // Start-up is over: the loader's relocation tables need not stay resident.
+        StartupPages.release()
         // One line on stdout that scripts and tests wait for.
         AckPrinter.print("edgeworker listening on http://\(config.server.ip):\(boundPort) (worker \(mainName), \(role), store \(config.storage.persistTo), sequence \(kv.sequence))")
 
