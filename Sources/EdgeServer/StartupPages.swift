@@ -2,13 +2,16 @@
 import Glibc
 #endif
 
-/// Gives back the executable's pages that only start-up reads: the dynamic relocations the loader
-/// applied before `main` (2.6 MB in a release build) and the dynamic symbol tables (read again only
-/// by a later `dlsym`, which maps them back in). They are clean pages of a read-only mapping of the
-/// file, so `MADV_DONTNEED` drops them from the resident set and nothing is lost: a later read
-/// faults them in from the page cache or the file. `serve` calls this once it is listening.
+/// Gives back the executable's pages that only start-up (or a rare event) reads: the dynamic
+/// relocations the loader applied before `main` (2.6 MB in a release build), the dynamic symbol
+/// tables (read again only by a later `dlsym`) and the unwind tables (read only to unwind a stack:
+/// a C++ exception, a crash report). They are clean pages of a read-only mapping of the file, so
+/// `MADV_DONTNEED` drops them from the resident set and nothing is lost: a later read faults them
+/// in from the page cache or the file. `serve` calls this once it is listening.
 public enum StartupPages {
-    static let sections: Set<String> = [".rela.dyn", ".dynsym", ".dynstr", ".gnu.hash", ".gnu.version"]
+    static let sections: Set<String> = [
+        ".rela.dyn", ".dynsym", ".dynstr", ".gnu.hash", ".gnu.version", ".eh_frame", ".eh_frame_hdr", ".gcc_except_table",
+    ]
 
     /// Bytes given back (0 where this is not a Linux ELF executable, or nothing qualified).
     @discardableResult
