@@ -33,18 +33,18 @@ struct ProjectSnapshot: Sendable {
         var flags: [Flag] = []
         var types: [String: JSONValue] = [:]
         let states = try featureSignalsStates(project: project, store: store)
-        for record in try store.records(prefix: KeyLayout.flags(project)) {
+        try store.forEachRecord(prefix: KeyLayout.flags(project)) { record in
             // Records were validated when written; one that no longer translates is left out rather
             // than taking every other flag down with it.
             let featureSignals = FeatureSignalsModel.isFlag(record)
             let key = record["key"]?.stringValue ?? ""
             guard let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states[key] ?? [:])
-                                            : try? EdgeFlagsModel.flag(record) else { continue }
+                                            : try? EdgeFlagsModel.flag(record) else { return }
             flags.append(flag)
             if let type = record[featureSignals ? "flag_type" : "type"], !type.isNull { types[flag.key] = type }
         }
         var segments: [Segment] = []
-        for record in try store.records(prefix: KeyLayout.segments(project)) {
+        try store.forEachRecord(prefix: KeyLayout.segments(project)) { record in
             let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
                                                                 : try? EdgeFlagsModel.segment(record)
             if let segment { segments.append(segment) }

@@ -59,10 +59,28 @@ struct RecordStore: Sendable {
     /// Every record under `prefix`, in key order.
     func records(prefix: String) throws(APIError) -> [[String: JSONValue]] {
         var out: [[String: JSONValue]] = []
-        for key in try keys(prefix: prefix) {
-            if let record = try get(key) { out.append(record) }
-        }
+        try forEachRecord(prefix: prefix) { out.append($0) }
         return out
+    }
+
+    /// Hands each record under `prefix` to `body` in key order, one at a time: compiling a project
+    /// of 100,000 flags never holds all their parse trees at once.
+    func forEachRecord(prefix: String, _ body: ([String: JSONValue]) throws(APIError) -> Void) throws(APIError) {
+        var cursor: String?
+        repeat {
+            let page: KVListResult
+            do {
+                page = try kv.list(prefix: prefix, limit: 1000, cursor: cursor)
+            } catch let error as KVError {
+                throw storageError(error)
+            } catch {
+                throw APIError.internalError
+            }
+            for key in page.keys {
+                if let record = try get(key.name) { try body(record) }
+            }
+            cursor = page.listComplete ? nil : page.cursor
+        } while cursor != nil
     }
 
     func storageError(_ error: KVError) -> APIError {
