@@ -61,6 +61,7 @@ struct JSONParser {
             pos += 1
             return .object([:])
         }
+        if pendingMembers.capacity == 0 { pendingMembers.reserveCapacity(16) }
         let first = pendingMembers.count
         while true {
             skipWhitespace()

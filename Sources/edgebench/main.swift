@@ -9,6 +9,8 @@ import Foundation
 //     FlagEngine: one flag with 2 rules and a segment, and all of 50 such flags, per context.
 //   edgebench worker [--iterations N] [--runs N]
 //     FlagsWorker.fetch in-process (no socket): evaluate with 20 flags, one flag, /health.
+//   edgebench json [--iterations N] [--runs N]
+//     EdgeJSON parsing of an evaluation body and of a stored flag record.
 //   edgebench compile [--flags N] [--runs N]
 //     FlagsWorker compiling a project of N flags whole, and after a change of one flag.
 
@@ -33,11 +35,14 @@ case "engine":
 case "worker":
     await runWorkerBenchmark(iterations: argument("--iterations", default: 200_000), runs: argument("--runs", default: 3))
     exit(0)
+case "json":
+    runJSONBenchmark(iterations: argument("--iterations", default: 1_000_000), runs: argument("--runs", default: 3))
+    exit(0)
 case "compile":
     await runCompileBenchmark(flags: argument("--flags", default: 10_000), runs: argument("--runs", default: 3))
     exit(0)
 default:
-    print("usage: edgebench kv-get|engine|worker|compile [--keys N] [--flags N] [--iterations N] [--runs N]")
+    print("usage: edgebench kv-get|engine|worker|json|compile [--keys N] [--flags N] [--iterations N] [--runs N]")
     exit(2)
 }
 let keyCount = argument("--keys", default: 10_000)
