@@ -162,6 +162,14 @@ final class KVWriter: @unchecked Sendable {
         state.originSequence = KVStore.readUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.originSequenceKey)
         let startSequence = state.sequence
         let startOrigin = state.originSequence
+        if startSequence > store.sequence {
+            // Another process committed since this one last published. Publish its namespaces'
+            // sequences with this batch: the poll for external commits compares only the store-wide
+            // sequence, which this batch moves past theirs.
+            for id in store.namespaceDBIs.keys {
+                state.touched[id] = KVStore.readUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.namespaceSequenceKey(id)) ?? 0
+            }
+        }
         var results: [UInt64] = []
         results.reserveCapacity(operations.count)
         for operation in operations {

@@ -1,4 +1,5 @@
 import EdgeJSON
+import EdgeKV
 import Foundation
 import Testing
 
@@ -61,6 +62,36 @@ struct FlagServiceTests {
         let revoked = try http("POST", base + "/api/v1/evaluate", token: sdk, body: "{}")
         #expect(revoked.status == 401)
         #expect(revoked.json == ["error": "Unauthorized", "code": "UNAUTHORIZED"])
+    }
+
+    /// A flag written into the store by another process (here: this test, as the CLI would) is
+    /// served at once by the next request that follows one of the server's own writes, even when
+    /// that write lands before the server's 250 ms poll for other processes' commits.
+    @Test func anotherProcessesFlagWriteIsNotHiddenByTheServersNextWrite() async throws {
+        let dir = try workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let admin = try EdgeworkerBinary.run(["token", "create", "--permissions", "*", "--name", "admin"], in: dir)
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (server, port) = try EdgeworkerBinary.serve(in: dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"ext","enabled":true,"value":"v0"}"#).status == 201)
+        #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == "v0")
+        // A refresh rotates a session in TOKENS only (a token creation would also audit into FLAGS).
+        let registered = try http("POST", base + "/v1/auth/register", token: nil,
+                                  body: #"{"email":"ops@example.com","password":"correct-horse-battery","name":"Ops","org_name":"Ops"}"#)
+        var refresh = try #require(registered.json["tokens"]?["refresh_token"]?.stringValue)
+        var options = KVStoreOptions()
+        options.mapSizeBytes = 256 << 20
+        for round in 1...5 {
+            let writer = try KVStore(directory: dir + "/store", namespaces: ["flags", "tokens"], options: options)
+            _ = try await writer.namespace("flags")!.put("flag:default:ext", #"{"key":"ext","enabled":true,"value":"v\#(round)","version":\#(round + 1)}"#)
+            writer.close()
+            // A write of the server's own, to another namespace, before its poll notices the one above.
+            let rotated = try http("POST", base + "/v1/auth/refresh", token: nil, body: #"{"refresh_token":"\#(refresh)"}"#)
+            refresh = try #require(rotated.json["refresh_token"]?.stringValue ?? rotated.json["tokens"]?["refresh_token"]?.stringValue)
+            #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == .string("v\(round)"), "round \(round)")
+        }
     }
 
     @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() async throws {
