@@ -122,6 +122,16 @@ func specialBytesAreFoundAtEveryPosition(_ position: Int) throws {
 
 @Test func duplicateKeysLastOneWins() throws {
     #expect(try JSONValue.parse(#"{"a":1,"b":2,"a":{"c":3}}"#) == ["a": ["c": 3], "b": 2])
+    // The same key at several depths: each object keeps only its own members.
+    #expect(try JSONValue.parse(#"{"k":{"k":1},"k":{"x":2,"k":{}},"y":[{"k":3},{"y":4}]}"#)
+            == ["k": ["x": 2, "k": [:]], "y": [["k": 3], ["y": 4]]])
+    #expect(try JSONValue.parse(#"[{"a":{"b":{"c":{}}},"d":1},{},{"e":[{},{"f":null}]}]"#)
+            == [["a": ["b": ["c": [:]]], "d": 1], [:], ["e": [[:], ["f": nil]]]])
+}
+
+@Test func anErrorInsideNestedObjectsLeavesNothingForTheNextDocument() throws {
+    #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a":{"b":{"c":1,"d":}}}"#) }
+    #expect(try JSONValue.parse(#"{"z":{"y":2}}"#) == ["z": ["y": 2]])
 }
 
 // MARK: - Numbers

@@ -120,6 +120,43 @@ struct ProjectCacheTests {
         #expect(a.map(\.value) == b.map(\.value) && a.map(\.reason) == b.map(\.reason))
     }
 
+    /// Records written around the API that do not compile together give a degraded build (best
+    /// effort); it is never patched, so what it left out comes back with the next whole build.
+    @Test func aDegradedBuildIsNeverPatched() async throws {
+        let api = try await FlagsHarness()
+        for key in ["a", "b", "c"] { await api.createFlag(["key": .string(key), "enabled": true, "value": "on"]) }
+        let flags = try #require(api.env.kv["FLAGS"])
+        _ = try await flags.put("flag:default:bad", #"{"key":"bad","enabled":true,"targeting":{"rules":[{"conditions":[{"property":"email","operator":"regex","value":"(unclosed"}],"value":"x"}]}}"#)
+        let degraded = try api.service.snapshot(project: "default")
+        #expect(degraded.degraded)
+        let whole = { try ProjectSnapshot.build(project: "default", store: api.service.flags, sequence: 0) }
+        #expect(try degraded.ruleset.flagKeys == whole().ruleset.flagKeys)
+        await api.createFlag(["key": "d", "enabled": true, "value": "on"])
+        #expect(try api.service.snapshot(project: "default").ruleset.flagKeys == whole().ruleset.flagKeys)
+        _ = try await flags.delete("flag:default:bad")
+        let healed = try api.service.snapshot(project: "default")
+        #expect(!healed.degraded)
+        #expect(healed.ruleset.flagKeys == ["a", "b", "c", "d"])
+        #expect(await api.evaluate("a", ["user_id": "u1"]).0 == "on")
+    }
+
+    @Test func aProjectWithPrerequisitesIsCompiledWhole() async throws {
+        let fs = try await FSHarness()
+        let account = try await fs.register()
+        try await fs.flag(account, ["key": "parent", "name": "parent", "flag_type": "boolean", "default_value": false])
+        try await fs.flag(account, ["key": "child", "name": "child", "flag_type": "boolean", "default_value": false,
+                                    "prerequisites": ["parent"]])
+        try await fs.state(account, "child", ["enabled": true])
+        let key = try await fs.apiKey(account)
+        #expect(await fs.evaluate(key, "child").reason == "PREREQUISITE_FAILED")
+        let projects = fs.base.service.projects
+        let compiled = projects.compileCount, patches = projects.patchCount
+        try await fs.state(account, "parent", ["enabled": true])
+        _ = await fs.evaluate(key, "child")
+        #expect(projects.compileCount == compiled + 1)
+        #expect(projects.patchCount == patches)
+    }
+
     @Test func concurrentRequestsAfterAChangeShareOneCompile() async throws {
         let api = try await FlagsHarness()
         for i in 0..<200 {

@@ -22,12 +22,15 @@ struct ProjectSnapshot: Sendable {
         }
     }
 
-    let sequence: UInt64
+    private(set) var sequence: UInt64
     let ruleset: Ruleset
     let declaredTypes: [String: JSONValue]
     /// Sorted by key.
     let configs: [Config]
     let configIndex: [String: Int]
+    /// Built without some of the project (records written around the API that do not compile
+    /// together): never patched, since a patch would keep what is missing missing.
+    var degraded = false
 
     static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
         var flags: [Flag] = []
@@ -50,9 +53,11 @@ struct ProjectSnapshot: Sendable {
             if let segment { segments.append(segment) }
         }
         let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
-        let ruleset = (try? Ruleset(flags: flags, segments: segments)) ?? Self.bestEffort(flags: flags, segments: segments)
-        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs,
-                               configIndex: Self.index(configs))
+        let whole = try? Ruleset(flags: flags, segments: segments)
+        var snapshot = ProjectSnapshot(sequence: sequence, ruleset: whole ?? Self.bestEffort(flags: flags, segments: segments),
+                                       declaredTypes: types, configs: configs, configIndex: Self.index(configs))
+        snapshot.degraded = whole == nil
+        return snapshot
     }
 
     /// `previous` after a change of `keys` (`FLAGS` keys, from the change log), reading and compiling
@@ -77,7 +82,9 @@ struct ProjectSnapshot: Sendable {
                 return nil
             }
         }
-        guard flagKeys.count + configKeys.count <= max(64, previous.ruleset.flagCount / 8) else { return nil }
+        guard !previous.degraded, flagKeys.count + configKeys.count <= max(64, previous.ruleset.flagCount / 8) else {
+            return nil
+        }
 
         var ruleset = previous.ruleset
         var types = previous.declaredTypes
@@ -92,9 +99,9 @@ struct ProjectSnapshot: Sendable {
                     continue
                 }
                 let featureSignals = FeatureSignalsModel.isFlag(record)
-                let flag = featureSignals
-                    ? try? FeatureSignalsModel.flag(record, states: featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:])
-                    : try? EdgeFlagsModel.flag(record)
+                // A storage error reading the states fails the update, as it fails `build`.
+                let states = featureSignals ? try featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:] : [:]
+                let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states) : try? EdgeFlagsModel.flag(record)
                 guard let flag else {
                     removing.insert(key)
                     types[key] = nil
@@ -149,8 +156,9 @@ struct ProjectSnapshot: Sendable {
 
     /// The same compiled project, valid at a later sequence that changed none of its inputs.
     func relabelled(_ sequence: UInt64) -> ProjectSnapshot {
-        ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: declaredTypes, configs: configs,
-                        configIndex: configIndex)
+        var copy = self
+        copy.sequence = sequence
+        return copy
     }
 
     /// FeatureSignals states of the project: flag key → environment slug → state.
