@@ -68,6 +68,29 @@ struct FlagServiceTests {
     /// served at once by the next request that follows one of the server's own writes, even when
     /// that write lands before the server's 250 ms poll for other processes' commits.
     @Test func anotherProcessesFlagWriteIsNotHiddenByTheServersNextWrite() async throws {
+        try await withAdminServer { base, admin, dir in
+            #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"ext","enabled":true,"value":"v0"}"#).status == 201)
+            #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == "v0")
+            // A refresh rotates a session in TOKENS only (a token creation would also audit into FLAGS).
+            let registered = try http("POST", base + "/v1/auth/register", token: nil,
+                                      body: #"{"email":"ops@example.com","password":"correct-horse-battery","name":"Ops","org_name":"Ops"}"#)
+            var refresh = try #require(registered.json["tokens"]?["refresh_token"]?.stringValue)
+            var options = KVStoreOptions()
+            options.mapSizeBytes = 256 << 20
+            for round in 1...5 {
+                let writer = try KVStore(directory: dir + "/store", namespaces: ["flags", "tokens"], options: options)
+                _ = try await writer.namespace("flags")!.put("flag:default:ext", #"{"key":"ext","enabled":true,"value":"v\#(round)","version":\#(round + 1)}"#)
+                writer.close()
+                // A write of the server's own, to another namespace, before its poll notices the one above.
+                let rotated = try http("POST", base + "/v1/auth/refresh", token: nil, body: #"{"refresh_token":"\#(refresh)"}"#)
+                refresh = try #require(rotated.json["refresh_token"]?.stringValue ?? rotated.json["tokens"]?["refresh_token"]?.stringValue)
+                #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == .string("v\(round)"), "round \(round)")
+            }
+        }
+    }
+
+    /// A FlagsWorker server on a fresh workspace with an admin token, stopped and removed after `body`.
+    func withAdminServer(_ body: (_ base: String, _ admin: String, _ dir: String) async throws -> Void) async throws {
         let dir = try workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let admin = try EdgeworkerBinary.run(["token", "create", "--permissions", "*", "--name", "admin"], in: dir)
@@ -75,23 +98,7 @@ struct FlagServiceTests {
         let (server, port) = try EdgeworkerBinary.serve(in: dir)
         defer { server.terminate(); server.waitUntilExit() }
         let base = "http://127.0.0.1:\(port)"
-        #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"ext","enabled":true,"value":"v0"}"#).status == 201)
-        #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == "v0")
-        // A refresh rotates a session in TOKENS only (a token creation would also audit into FLAGS).
-        let registered = try http("POST", base + "/v1/auth/register", token: nil,
-                                  body: #"{"email":"ops@example.com","password":"correct-horse-battery","name":"Ops","org_name":"Ops"}"#)
-        var refresh = try #require(registered.json["tokens"]?["refresh_token"]?.stringValue)
-        var options = KVStoreOptions()
-        options.mapSizeBytes = 256 << 20
-        for round in 1...5 {
-            let writer = try KVStore(directory: dir + "/store", namespaces: ["flags", "tokens"], options: options)
-            _ = try await writer.namespace("flags")!.put("flag:default:ext", #"{"key":"ext","enabled":true,"value":"v\#(round)","version":\#(round + 1)}"#)
-            writer.close()
-            // A write of the server's own, to another namespace, before its poll notices the one above.
-            let rotated = try http("POST", base + "/v1/auth/refresh", token: nil, body: #"{"refresh_token":"\#(refresh)"}"#)
-            refresh = try #require(rotated.json["refresh_token"]?.stringValue ?? rotated.json["tokens"]?["refresh_token"]?.stringValue)
-            #expect(try http("GET", base + "/api/v1/flags/ext", token: admin).json["value"] == .string("v\(round)"), "round \(round)")
-        }
+        try await body(base, admin, dir)
     }
 
     @Test func aWebSocketClientGetsASnapshotThenADiffWithinOneSecond() async throws {
@@ -99,21 +106,16 @@ struct FlagServiceTests {
             Issue.record("Python's websockets package is missing (scripts/test installs it)")
             return
         }
-        let dir = try workspace()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let admin = try EdgeworkerBinary.run(["token", "create", "--permissions", "*", "--name", "admin"], in: dir)
-            .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try EdgeworkerBinary.serve(in: dir)
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
-        #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"banner","enabled":true,"value":"v1"}"#).status == 201)
-        let probe = try await WebSocketProbe.subscribe("ws://127.0.0.1:\(port)/stream/flags?token=\(admin)",
-                                                 context: #"{"user_id": "u1"}"#, directory: dir)
-        #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":"v2"}"#).status == 200)
-        let heard = try await probe.collect().get()
-        #expect(heard.snapshot == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
-        #expect(heard.next == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
-        #expect(heard.seconds < 1)
+        try await withAdminServer { base, admin, dir in
+            #expect(try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"banner","enabled":true,"value":"v1"}"#).status == 201)
+            let probe = try await WebSocketProbe.subscribe("ws" + base.dropFirst("http".count) + "/stream/flags?token=\(admin)",
+                                                           context: #"{"user_id": "u1"}"#, directory: dir)
+            #expect(try http("PUT", base + "/api/v1/flags/banner", token: admin, body: #"{"value":"v2"}"#).status == 200)
+            let heard = try await probe.collect().get()
+            #expect(heard.snapshot == ["type": "snapshot", "flags": ["banner": "v1"], "configs": [:]])
+            #expect(heard.next == ["type": "diff", "changes": [["type": "flag", "kind": "flag", "key": "banner", "value": "v2"]]])
+            #expect(heard.seconds < 1)
+        }
     }
 }
 
