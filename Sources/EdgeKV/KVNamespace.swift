@@ -88,6 +88,9 @@ public struct KVNamespace: Sendable {
     /// The sequence of the last mutation of this namespace: caches over it key on this number.
     public var sequence: UInt64 { version.value.load(ordering: .acquiring) }
 
+    /// See `KVStore.releaseMappedPages`.
+    public func releaseMappedPages() { store.releaseMappedPages() }
+
     /// The origin's URL when this node is a read-only replica (puts and deletes are refused).
     public var readOnlyOrigin: String? { store.replicaOf }
 

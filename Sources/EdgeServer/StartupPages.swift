@@ -1,3 +1,4 @@
+import EdgeKV
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,7 @@ public enum StartupPages {
     public static func release() -> Int {
         #if os(Linux)
         guard let executable = executablePath(), let (positionIndependent, ranges) = sectionRanges(executable),
-              let mappings = mappings(of: executable), let first = mappings.first(where: { $0.offset == 0 }) else {
+              let mappings = ProcessMappings.of(executable), let first = mappings.first(where: { $0.offset == 0 }) else {
             return 0
         }
         // Section addresses are relative to the load address in a position-independent executable.
@@ -85,31 +86,5 @@ public enum StartupPages {
             if sections.contains(name), address > 0, size > 0 { ranges.append((address, size)) }
         }
         return (integer(header, 0x10, 2) == 3, ranges)  // e_type ET_DYN
-    }
-
-    struct Mapping {
-        var start: Int
-        var end: Int
-        var offset: Int
-        var writable: Bool
-    }
-
-    /// The process's mappings of `path`, from /proc/self/maps.
-    static func mappings(of path: String) -> [Mapping]? {
-        guard let file = fopen("/proc/self/maps", "r") else { return nil }
-        defer { fclose(file) }
-        var out: [Mapping] = []
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
-            let fields = String(cString: line).split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 6, fields[5].hasSuffix("\n") ? fields[5].dropLast() == path : fields[5] == path else { continue }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = Int(bounds[0], radix: 16), let end = Int(bounds[1], radix: 16),
-                  let offset = Int(fields[2], radix: 16) else { continue }
-            out.append(Mapping(start: start, end: end, offset: offset, writable: fields[1].contains("w")))
-        }
-        return out.isEmpty ? nil : out
     }
 }

@@ -1,5 +1,7 @@
 import EdgeJSON
 import EdgeKV
+import Foundation
+import Glibc
 import Testing
 
 @Suite("Sequences and persistence")
@@ -239,6 +241,44 @@ struct SequenceTests {
             #expect(stats.changeLogEntries == 5)
             #expect(stats.sequence == 20)
             #expect(stats.keysPerNamespace["FLAGS"] == 3)
+        }
+    }
+}
+
+@Suite("Mapped pages given back")
+struct MappedPagesTests {
+    /// Resident kB of this process's mappings of `file`, from /proc/self/smaps.
+    static func residentKB(of file: String) throws -> Int {
+        var total = 0, inFile = false
+        let handle = try #require(fopen("/proc/self/smaps", "r"))
+        defer { fclose(handle) }
+        var buffer: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(buffer) }
+        while getline(&buffer, &capacity, handle) > 0, let buffer {
+            let line = String(cString: buffer).trimmingCharacters(in: .newlines)
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = fields.first, first.contains("-"), first.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                inFile = fields.count >= 6 && fields[5] == file
+            } else if inFile, fields.first == "Rss:", fields.count >= 2, let kb = Int(fields[1]) {
+                total += kb
+            }
+        }
+        return total
+    }
+
+    @Test func pagesReadOnceLeaveTheResidentSetAndReadsStillSeeEveryValue() async throws {
+        try await withStore { store, directory async throws in
+            let flags = try #require(store.namespace("FLAGS"))
+            let value = String(repeating: "x", count: 3_000)
+            for i in 0..<2_000 { try await flags.put("key-\(i)", value + "\(i)") }
+            for i in 0..<2_000 { #expect(try flags.getText("key-\(i)") == value + "\(i)") }
+            let file = try #require(ProcessMappings.realPath(directory.sub("store") + "/data.mdb"))
+            let before = try Self.residentKB(of: file)
+            #expect(before > 4_000)
+            store.releaseMappedPages()
+            #expect(try Self.residentKB(of: file) < before / 10)
+            for i in 0..<2_000 { #expect(try flags.getText("key-\(i)") == value + "\(i)") }
         }
     }
 }

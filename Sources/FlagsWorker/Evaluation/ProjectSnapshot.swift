@@ -236,8 +236,12 @@ final class ProjectCache: Sendable {
             let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
             compiles.add(1, ordering: .relaxed)
             keep(built, project)
-            // Building parses every record; glibc keeps the freed parse trees' pages otherwise.
-            if built.ruleset.flagCount >= 1000 { HeapTrim.soon() }
+            // Building parses every record: glibc keeps the freed parse trees' pages otherwise, and
+            // the store's pages read once stay mapped.
+            if built.ruleset.flagCount >= 1000 {
+                let kv = store.kv
+                HeapTrim.soon { kv.releaseMappedPages() }
+            }
             return built
         }
     }
@@ -282,7 +286,8 @@ enum HeapTrim {
     }()
     private static let lastRun = Mutex<Double>(0)
 
-    static func soon() {
+    /// Trims the heap, then runs `also`, on a background queue (both at most once in 10 s).
+    static func soon(also: @escaping @Sendable () -> Void = {}) {
         guard let trim else { return }
         let now = RealClock.now()
         let due = lastRun.withLock { last -> Bool in
@@ -291,6 +296,9 @@ enum HeapTrim {
             return true
         }
         guard due else { return }
-        DispatchQueue.global(qos: .utility).async { _ = trim(0) }
+        DispatchQueue.global(qos: .utility).async {
+            _ = trim(0)
+            also()
+        }
     }
 }
