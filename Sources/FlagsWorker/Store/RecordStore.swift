@@ -41,18 +41,7 @@ struct RecordStore: Sendable {
     /// Every key under `prefix`, in byte order, following cursors.
     func keys(prefix: String) throws(APIError) -> [String] {
         var names: [String] = []
-        var cursor: String?
-        do {
-            repeat {
-                let page = try kv.list(prefix: prefix, limit: 1000, cursor: cursor)
-                names.append(contentsOf: page.keys.map(\.name))
-                cursor = page.listComplete ? nil : page.cursor
-            } while cursor != nil
-        } catch let error as KVError {
-            throw storageError(error)
-        } catch {
-            throw APIError.internalError
-        }
+        try forEachPage(prefix: prefix) { names.append(contentsOf: $0.map(\.name)) }
         return names
     }
 
@@ -66,6 +55,15 @@ struct RecordStore: Sendable {
     /// Hands each record under `prefix` to `body` in key order, one at a time: compiling a project
     /// of 100,000 flags never holds all their parse trees at once.
     func forEachRecord(prefix: String, _ body: ([String: JSONValue]) throws(APIError) -> Void) throws(APIError) {
+        try forEachPage(prefix: prefix) { keys throws(APIError) in
+            for key in keys {
+                if let record = try get(key.name) { try body(record) }
+            }
+        }
+    }
+
+    /// The keys under `prefix` a listing page (1,000) at a time, following cursors.
+    private func forEachPage(prefix: String, _ body: ([KVListKey]) throws(APIError) -> Void) throws(APIError) {
         var cursor: String?
         repeat {
             let page: KVListResult
@@ -76,9 +74,7 @@ struct RecordStore: Sendable {
             } catch {
                 throw APIError.internalError
             }
-            for key in page.keys {
-                if let record = try get(key.name) { try body(record) }
-            }
+            try body(page.keys)
             cursor = page.listComplete ? nil : page.cursor
         } while cursor != nil
     }
