@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include "EdgeBenchC.h"
 #include <lmdb.h>
 #include <time.h>
@@ -36,4 +37,9 @@ double edge_bench_mdb_get(const char *path, const char *database, const char *co
     mdb_env_close(env);
     (void)sink;
     return elapsed / (double)iterations;
+}
+
+size_t edge_bench_heap_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
 }

@@ -1,3 +1,4 @@
+import EdgeBenchC
 import EdgeJSON
 import EdgeWorker
 import FlagsWorker
@@ -101,19 +102,21 @@ func runCompileBenchmark(flags count: Int, runs: Int) async {
             guard response.status == 200 else { throw ConfigurationFailure("\(request.target) answered \(response.status)") }
             return response
         }
-        var whole: [Double] = [], wholeCPU: [Double] = [], patched: [Double] = []
+        var whole: [Double] = [], wholeCPU: [Double] = [], patched: [Double] = [], held: [Double] = []
         func cpu() -> Double {
             var ts = timespec()
             clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
             return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
         }
         for run in 0..<runs {
+            let heapBefore = edge_bench_heap_in_use()
             let worker = FlagsWorker()
             var start = now()
             let startCPU = cpu()
             _ = try await send(worker, evaluate)
             whole.append((now() - start) / 1e6)
             wholeCPU.append(cpu() - startCPU)
+            held.append(Double(Int(edge_bench_heap_in_use()) - Int(heapBefore)) / Double(count))
             let change = Request(method: "PUT", target: "/api/v1/flags/bulk-000002", headers: auth, body: Array(
                 #"{"key":"bulk-000002","enabled":true,"type":"string","defaultValue":"off","value":"v\#(run)"}"#.utf8))
             _ = try await send(worker, change)
@@ -125,6 +128,8 @@ func runCompileBenchmark(flags count: Int, runs: Int) async {
         print(String(format: "  first evaluation of a fresh worker (compiles all)  %.1f–%.1f ms (CPU %.1f–%.1f ms)",
                      whole.min() ?? 0, whole.max() ?? 0, wholeCPU.min() ?? 0, wholeCPU.max() ?? 0))
         print(String(format: "  next evaluation after a change of one flag        %.2f–%.2f ms", patched.min() ?? 0, patched.max() ?? 0))
+        print(String(format: "  heap held by the compiled project                 %.0f–%.0f bytes a flag",
+                     held.min() ?? 0, held.max() ?? 0))
     } catch {
         print("compile benchmark failed: \(error)")
         exit(1)

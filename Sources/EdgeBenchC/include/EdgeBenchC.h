@@ -8,4 +8,8 @@
 double edge_bench_mdb_get(const char *path, const char *database, const char *const *keys,
                           const size_t *key_lengths, size_t key_count, long iterations);
 
+/// Bytes of the heap in use (glibc's `mallinfo2().uordblks`): what the compiled project holds is the
+/// difference across its compile.
+size_t edge_bench_heap_in_use(void);
+
 #endif
