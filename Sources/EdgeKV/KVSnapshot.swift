@@ -151,11 +151,50 @@ extension KVStore {
             unlink(temporary)
             throw error
         }
+        // The copy starts a history of its own before it goes into place: replicas that followed
+        // the store before (or the store the snapshot came from) then refuse to mix sequences.
+        do {
+            try startNewHistory(inSnapshotAt: temporary)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
         unlink(directory + "/lock.mdb")
         guard rename(temporary, directory + "/data.mdb") == 0 else {
             throw KVError(operation: "restore", status: 500, message: "Cannot move the snapshot into place.")
         }
         return sequence
+    }
+
+    /// Gives the snapshot file at `path` a new history id, durably.
+    static func startNewHistory(inSnapshotAt path: String) throws {
+        var envPointer: OpaquePointer?
+        try mdbCheck(mdb_env_create(&envPointer), "restore")
+        guard let env = envPointer else { throw KVError.storage("restore", code: -1) }
+        defer { mdb_env_close(env) }
+        mdb_env_set_maxdbs(env, 1024)
+        // A compacted copy has no free pages: leave room for the one write.
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw KVError(operation: "restore", status: 500, message: "Cannot read \(path).") }
+        mdb_env_set_mapsize(env, Int(info.st_size) + (16 << 20))
+        try mdbCheck(mdb_env_open(env, path, UInt32(MDB_NOSUBDIR | MDB_NOLOCK), 0o644), "restore")
+        var txnPointer: OpaquePointer?
+        try mdbCheck(mdb_txn_begin(env, nil, 0, &txnPointer), "restore")
+        guard let txn = txnPointer else { throw KVError.storage("restore", code: -1) }
+        var meta: MDB_dbi = 0
+        let opened = mdb_dbi_open(txn, metaName, 0, &meta)
+        guard opened == 0 else {
+            mdb_txn_abort(txn)
+            throw KVError(operation: "restore", status: 400, message: "\(path) is an LMDB file but not a store snapshot.")
+        }
+        do {
+            try writeBytes(txn: txn, dbi: meta, key: historyKey, value: Array(newHistory().utf8))
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try mdbCheck(mdb_txn_commit(txn), "restore")
+        try mdbCheck(mdb_env_sync(env, 1), "restore")
     }
 }
 

@@ -7,10 +7,16 @@ extension KVStore {
     /// The mutations after `sequence`, in order, at most `limit` of them.
     ///
     /// Throws a 410 when the log no longer reaches back to `sequence + 1` (trimmed by count or
-    /// age, or cleared by a snapshot install) and when `sequence` is ahead of this store (it was
-    /// restored from an older backup): either way the caller must take a new snapshot.
-    public func changes(after sequence: UInt64, limit: Int = 1000) throws -> KVChangePage {
-        try readers.withTransaction { txn in
+    /// age, or cleared by a snapshot install), when `sequence` is ahead of this store, and when
+    /// `history` (the caller's record of this store's history) is not this store's: the store was
+    /// restored from a backup since, and its sequences count again from the backup's. Every time,
+    /// the caller must take a new snapshot.
+    public func changes(after sequence: UInt64, limit: Int = 1000, history: String? = nil) throws -> KVChangePage {
+        if let history, history != self.history {
+            throw KVError(operation: "changes", status: 410,
+                          message: "This store was restored from a snapshot since history \(history) (now \(self.history)); take a new snapshot.")
+        }
+        return try readers.withTransaction { txn in
             let latest = Self.readUInt64(txn: txn, dbi: metaDBI, key: Self.sequenceKey) ?? 0
             if sequence == latest { return KVChangePage(changes: [], latest: latest) }
             guard sequence < latest else {
@@ -49,6 +55,10 @@ extension KVStore {
     /// The origin's sequence this replica has applied up to; nil until it has installed a snapshot
     /// of its origin (a new replica, or one whose origin changed).
     public var appliedOriginSequence: UInt64? { originSequence.withLock { $0 } }
+
+    /// The history of the origin this replica's data comes from (see `history`); nil until it has
+    /// installed a snapshot of its origin.
+    public var appliedOriginHistory: String? { originHistory.withLock { $0 } }
 
     /// Applies changes sequenced by the origin, in one durable transaction that also records the
     /// origin sequence reached, so a crash resumes exactly where the last commit ended. Changes at

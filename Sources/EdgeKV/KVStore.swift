@@ -70,6 +70,13 @@ public final class KVStore: @unchecked Sendable {
     public let promotedFrom: String?
     /// The origin's sequence that this replica has applied up to; nil until a snapshot is installed.
     let originSequence: Mutex<UInt64?>
+    /// This store's history: a random id drawn when the store was created and again when it is
+    /// restored from a snapshot. Sequences compare only within one history: a store restored from
+    /// an older backup counts again from the backup's sequence, so a replica that followed it before
+    /// must not take a later sequence number for the same point in time.
+    public let history: String
+    /// On a replica: the history of the origin whose changes it applied (from the installed snapshot).
+    let originHistory: Mutex<String?>
 
     public var clock: @Sendable () -> Double { options.clock }
 
@@ -80,7 +87,15 @@ public final class KVStore: @unchecked Sendable {
     static let sequenceKey = Array("sequence".utf8)
     static let replicaOfKey = Array("replica_of".utf8)
     static let originSequenceKey = Array("origin_sequence".utf8)
+    static let historyKey = Array("history".utf8)
+    static let originHistoryKey = Array("origin_history".utf8)
     static func namespaceSequenceKey(_ id: String) -> [UInt8] { Array("nsseq:\(id)".utf8) }
+
+    /// A new history id: 16 random bytes in hex.
+    static func newHistory() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
 
     /// Opens (creating if needed) the store in `directory` with the given namespace ids.
     public init(directory: String, namespaces: [String], options: KVStoreOptions = KVStoreOptions()) throws {
@@ -118,6 +133,8 @@ public final class KVStore: @unchecked Sendable {
         replicaOf = opened.replicaOf
         promotedFrom = opened.promotedFrom
         originSequence = Mutex(opened.originSequence)
+        history = opened.history
+        originHistory = Mutex(opened.originHistory)
         readers = ReadTransactionPool(env: env, maxIdle: 64)
         writer = KVWriter(store: self)
         writer.start()
@@ -134,6 +151,8 @@ public final class KVStore: @unchecked Sendable {
         var replicaOf: String?
         var promotedFrom: String?
         var originSequence: UInt64?
+        var history: String
+        var originHistory: String?
     }
 
     private static func openEnvironment(directory: String, namespaces: [String], options: KVStoreOptions) throws -> OpenedEnvironment {
@@ -176,20 +195,30 @@ public final class KVStore: @unchecked Sendable {
         }
         let sequence = readUInt64(txn: writeTxn, dbi: meta, key: sequenceKey) ?? 0
         let role: (replicaOf: String?, promotedFrom: String?, originSequence: UInt64?)
+        let history: String
         do {
             role = try applyRole(options.role, txn: writeTxn, meta: meta)
+            if let stored = readBytes(txn: writeTxn, dbi: meta, key: historyKey) {
+                history = String(decoding: stored, as: UTF8.self)
+            } else {
+                history = newHistory()
+                try writeBytes(txn: writeTxn, dbi: meta, key: historyKey, value: Array(history.utf8))
+            }
         } catch let error as KVError {
             mdb_txn_abort(writeTxn)
             txn = nil
             mdb_env_close(env)
             throw error
         }
+        let originHistory = role.originSequence == nil ? nil
+            : readBytes(txn: writeTxn, dbi: meta, key: originHistoryKey).map { String(decoding: $0, as: UTF8.self) }
         rc = mdb_txn_commit(writeTxn)
         txn = nil
         if rc != 0 { throw fail(rc) }
         return OpenedEnvironment(env: env, meta: meta, changes: changes, expiry: expiry, namespaces: dbis,
                                  sequence: sequence, namespaceSequences: sequences, replicaOf: role.replicaOf,
-                                 promotedFrom: role.promotedFrom, originSequence: role.originSequence)
+                                 promotedFrom: role.promotedFrom, originSequence: role.originSequence,
+                                 history: history, originHistory: originHistory)
     }
 
     /// Reads and updates the replica mark in `__meta` for the role this process opens the store in.
@@ -211,10 +240,12 @@ public final class KVStore: @unchecked Sendable {
             guard let stored else { return (nil, nil, nil) }
             try remove(replicaOfKey)
             try remove(originSequenceKey)
+            try remove(originHistoryKey)
             return (nil, stored, nil)
         case .replica(let origin):
             if stored == origin { return (origin, nil, applied) }
             try remove(originSequenceKey)
+            try remove(originHistoryKey)
             try MDB_val.with(replicaOfKey) { k in
                 try MDB_val.with(Array(origin.utf8)) { v in try mdbCheck(mdb_put(txn, meta, &k, &v, 0), "open") }
             }
@@ -285,8 +316,12 @@ public final class KVStore: @unchecked Sendable {
     static func writeUInt64(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], value: UInt64) throws {
         var bytes = [UInt8]()
         appendLE(value, bytes: 8, to: &bytes)
+        try writeBytes(txn: txn, dbi: dbi, key: key, value: bytes)
+    }
+
+    static func writeBytes(txn: OpaquePointer, dbi: MDB_dbi, key: [UInt8], value: [UInt8]) throws {
         try MDB_val.with(key) { k in
-            try MDB_val.with(bytes) { v in try mdbCheck(mdb_put(txn, dbi, &k, &v, 0), "put") }
+            try MDB_val.with(value) { v in try mdbCheck(mdb_put(txn, dbi, &k, &v, 0), "put") }
         }
     }
 

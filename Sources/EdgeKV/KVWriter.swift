@@ -186,12 +186,16 @@ final class KVWriter: @unchecked Sendable {
         if let origin = state.originSequence, origin != startOrigin {
             try KVStore.writeUInt64(txn: txn, dbi: store.metaDBI, key: KVStore.originSequenceKey, value: origin)
         }
+        if let history = state.installedHistory {
+            try KVStore.writeBytes(txn: txn, dbi: store.metaDBI, key: KVStore.originHistoryKey, value: Array(history.utf8))
+        }
         let commitCode = mdb_txn_commit(txn)
         committed = true  // mdb_txn_commit frees the transaction even when it fails: never abort it after
         try mdbCheck(commitCode, "put")
         if let origin = state.originSequence, origin != startOrigin {
             store.originSequence.withLock { $0 = origin }
         }
+        if let history = state.installedHistory { store.originHistory.withLock { $0 = history } }
         if state.sequence != startSequence { publish(state) }
         return results
     }
@@ -203,6 +207,8 @@ final class KVWriter: @unchecked Sendable {
         var touched: [String: UInt64] = [:]
         /// On a replica: the origin sequence applied up to.
         var originSequence: UInt64?
+        /// Set by a snapshot install: the history of the store the snapshot was taken from.
+        var installedHistory: String?
     }
 
     private func publish(_ state: BatchState) {
@@ -302,6 +308,10 @@ final class KVWriter: @unchecked Sendable {
     private func copy(snapshot read: OpaquePointer, meta snapshotMeta: MDB_dbi, into txn: OpaquePointer,
                       state: inout BatchState) throws {
         let originSequence = KVStore.readUInt64(txn: read, dbi: snapshotMeta, key: KVStore.sequenceKey) ?? 0
+        // A snapshot of a store older than histories has none: "" matches no origin's, so the next
+        // page asked for with it is refused and a new snapshot (which has one) is taken.
+        state.installedHistory = KVStore.readBytes(txn: read, dbi: snapshotMeta, key: KVStore.historyKey)
+            .map { String(decoding: $0, as: UTF8.self) } ?? ""
         try mdbCheck(mdb_drop(txn, store.expiryDBI, 0), "install")
         try mdbCheck(mdb_drop(txn, store.changesDBI, 0), "install")
         state.sequence += 1

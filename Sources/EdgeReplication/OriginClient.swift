@@ -80,8 +80,18 @@ public final class OriginClient: @unchecked Sendable {
     }
 
     /// The mutations after `since`, waiting up to `wait` seconds for one when there are none.
-    public func changes(since: UInt64, wait: Double, limit: Int) async throws(OriginError) -> KVChangePage {
-        let (status, body, _) = try await get("/__edge/changes?since=\(since)&wait=\(Int(wait))&limit=\(limit)")
+    /// `history`, when known, is the origin history `since` counts in: the origin refuses (410) a
+    /// sequence of another history.
+    public func changes(since: UInt64, wait: Double, limit: Int, history: String? = nil) async throws(OriginError) -> KVChangePage {
+        var query = "since=\(since)&wait=\(Int(wait))&limit=\(limit)"
+        if let history {
+            // Histories are lowercase hex; anything else (a snapshot without one) names no origin's.
+            guard !history.isEmpty, history.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+                throw .gone("the installed snapshot names no history of the origin; take a new snapshot")
+            }
+            query += "&history=\(history)"
+        }
+        let (status, body, _) = try await get("/__edge/changes?\(query)")
         switch status {
         case 200: return try ChangeFeedFormat.decode(body)
         case 410: throw .gone(Self.message(body))

@@ -121,10 +121,11 @@ public final class ReplicaFollower: Sendable {
         let applied = store.appliedOriginSequence ?? 0
         let page: KVChangePage
         do {
-            page = try await client.changes(since: applied, wait: wait, limit: settings.pageSize)
+            page = try await client.changes(since: applied, wait: wait, limit: settings.pageSize,
+                                            history: store.appliedOriginHistory)
         } catch {
             guard case .gone(let message) = error else { throw error }
-            logger.notice("replica: sequence \(applied) is outside the origin's retained log (\(message)); taking a new snapshot")
+            logger.notice("replica: sequence \(applied) is outside the origin's retained log or history (\(message)); taking a new snapshot")
             state.withLock { $0.needsSnapshot = true }
             return
         }

@@ -8,11 +8,14 @@ import Foundation
 ///
 /// - `GET /__edge/snapshot`: a consistent compacted copy of the whole store, streamed from a spool
 ///   file (never held in memory), with its sequence, format version, size and SHA-256 in
-///   `X-Edge-Snapshot-Sequence`, `-Format`, `-Bytes` and `-SHA256`;
-/// - `GET /__edge/changes?since=SEQ&wait=SECONDS&limit=N`: the mutations after SEQ in order,
-///   long-polling up to `wait` (≤ 30) seconds when there are none; 410 when SEQ is outside the
-///   retained log;
-/// - `GET /__edge/status`: role, sequence and, on a replica, its origin, applied sequence and lag.
+///   `X-Edge-Snapshot-Sequence`, `-Format`, `-Bytes` and `-SHA256`, and the store's history in
+///   `X-Edge-History` (also inside the file);
+/// - `GET /__edge/changes?since=SEQ&wait=SECONDS&limit=N&history=H`: the mutations after SEQ in
+///   order, long-polling up to `wait` (≤ 30) seconds when there are none; 410 when SEQ is outside
+///   the retained log, or when H (the history the caller's snapshot came from) is not the store's
+///   (it was restored from a backup since);
+/// - `GET /__edge/status`: role, sequence, history and, on a replica, its origin, applied sequence
+///   and lag.
 ///
 /// Every call needs `Authorization: Bearer <REPLICATION_SECRET>`; on a node without a secret the
 /// endpoints answer 404.
@@ -58,7 +61,8 @@ public struct ReplicationWorker: Worker {
 
     private func status() -> Response {
         var body: [String: JSONValue] = ["role": .string(follower == nil ? "origin" : "replica"),
-                                         "sequence": .number(Double(store.sequence))]
+                                         "sequence": .number(Double(store.sequence)),
+                                         "history": .string(store.history)]
         if let statistics = try? store.statistics() {
             body["keys"] = .object(statistics.keysPerNamespace.mapValues { .number(Double($0)) })
             body["change_log_entries"] = .number(Double(statistics.changeLogEntries))
@@ -77,12 +81,13 @@ public struct ReplicationWorker: Worker {
         }
         let wait = min(max(request.queryParameter("wait").flatMap(Double.init) ?? 0, 0), 30)
         let limit = min(max(request.queryParameter("limit").flatMap(Int.init) ?? 1000, 1), 10_000)
+        let history = request.queryParameter("history")
         do {
-            var page = try store.changes(after: since, limit: limit)
+            var page = try store.changes(after: since, limit: limit, history: history)
             if page.changes.isEmpty && wait > 0 && !wait.isNaN {
                 let store = self.store
                 if await commits.wait(above: since, timeout: wait, current: { store.sequence }) {
-                    page = try store.changes(after: since, limit: limit)
+                    page = try store.changes(after: since, limit: limit, history: history)
                 }
             }
             return .jsonBytes(ChangeFeedFormat.encode(page), headers: ["Cache-Control": "no-store"])
@@ -111,6 +116,7 @@ public struct ReplicationWorker: Worker {
             "X-Edge-Snapshot-Format": String(KVSnapshotInfo.formatVersion),
             "X-Edge-Snapshot-SHA256": info.sha256,
             "X-Edge-Snapshot-Bytes": String(info.bytes),
+            "X-Edge-History": store.history,
             "Cache-Control": "no-store",
         ], body: .stream(stream))
     }

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// An origin, its replicas and an admin token, started for one test and always stopped.
-private final class Cluster: @unchecked Sendable {
+final class Cluster: @unchecked Sendable {
     private(set) var root = ""
     let origin: EdgeNode
     var replicas: [EdgeNode] = []
