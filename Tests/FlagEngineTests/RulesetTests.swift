@@ -50,6 +50,12 @@ struct RulesetTests {
         #expect(ruleset.type(ofFlag: "nope") == nil)
         #expect(ruleset.containsFlag("mango"))
         #expect(!ruleset.containsFlag("nope"))
+        // Evaluations carry the type a record named; nil when it named none (or the flag is unknown).
+        #expect(ruleset.evaluate(flagKey: "apple", context: EvaluationContext(), now: now).declaredType == .string)
+        #expect(ruleset.evaluate(flagKey: "nope", context: EvaluationContext(), now: now).declaredType == nil)
+        let undeclared = try Ruleset(flags: [Flag(key: "u", defaultValue: "text", declaresType: false)])
+        #expect(undeclared.evaluate(flagKey: "u", context: EvaluationContext(), now: now).declaredType == nil)
+        #expect(undeclared.type(ofFlag: "u") == .boolean)
     }
 
     @Test func emptyRulesetFindsNothing() {

@@ -81,13 +81,13 @@ struct ProjectCacheTests {
             #expect(patched.ruleset.flagKeys == whole.ruleset.flagKeys)
             #expect(patched.configs.map(\.key) == whole.configs.map(\.key))
             #expect(patched.configs.map(\.value) == whole.configs.map(\.value))
-            #expect(patched.declaredTypes == whole.declaredTypes)
             for i in 0..<50 {
                 let context = EvaluationContext(targetingKey: "user-\(i)", plan: i % 2 == 0 ? "pro" : "free",
                                                 environment: i % 3 == 0 ? "production" : nil)
                 let a = patched.ruleset.evaluateAll(context: context, now: api.clock.now)
                 let b = whole.ruleset.evaluateAll(context: context, now: api.clock.now)
                 #expect(a.map(\.value) == b.map(\.value) && a.map(\.reason) == b.map(\.reason))
+                #expect(a.map(\.declaredType) == b.map(\.declaredType))
             }
         }
         #expect(api.service.projects.compileCount == compiled)

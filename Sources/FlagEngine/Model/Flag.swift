@@ -35,6 +35,9 @@ public struct Flag: Sendable, Hashable {
     public var prerequisites: [String]
     /// Flags sharing a group serve at most one of them per targeting key (lowest bucket wins).
     public var mutualExclusionGroup: String?
+    /// Whether the flag's record names its type; when not, a dialect may describe the type by the
+    /// value served (`Evaluation.declaredType` is nil).
+    public var declaresType: Bool
 
     public init(
         key: String,
@@ -47,7 +50,8 @@ public struct Flag: Sendable, Hashable {
         activeUntil: Double? = nil,
         expiresAt: Double? = nil,
         prerequisites: [String] = [],
-        mutualExclusionGroup: String? = nil
+        mutualExclusionGroup: String? = nil,
+        declaresType: Bool = true
     ) {
         self.key = key
         self.type = type
@@ -60,5 +64,6 @@ public struct Flag: Sendable, Hashable {
         self.expiresAt = expiresAt
         self.prerequisites = prerequisites
         self.mutualExclusionGroup = mutualExclusionGroup
+        self.declaresType = declaresType
     }
 }

@@ -3,17 +3,21 @@
 /// reason given on `CompiledSegment`.
 final class CompiledFlag: Sendable {
     /// The settings in force for one environment, after `entry.field ?? base.field`.
+    ///
+    /// Projects hold one of these per flag and environment entry, so the layout is kept small:
+    /// value indices are 32-bit, absent instants are `+infinity` and an absent fixed value is -1.
     final class Settings: Sendable {
         let enabled: Bool
-        let scheduledEnableAt: Double?
-        let scheduledDisableAt: Double?
-        /// A fixed value and its reason (`.environmentOverride` or `.override`).
-        let fixedValueIndex: Int?
         let fixedValueReason: Reason
+        /// `state default ?? flag default`.
+        let fallthroughValueIndex: Int32
+        /// A fixed value (-1: none) and its reason (`.environmentOverride` or `.override`).
+        let fixedValueIndex: Int32
+        /// `+infinity` when not scheduled.
+        let scheduledEnableAt: Double
+        let scheduledDisableAt: Double
         let rules: [CompiledRule]
         let rollout: CompiledRollout?
-        /// `state default ?? flag default`.
-        let fallthroughValueIndex: Int
         /// Only for `.ab` flags; `upperBound` is the cumulative weight in basis points.
         let variants: [CompiledVariant]
 
@@ -23,21 +27,30 @@ final class CompiledFlag: Sendable {
             variants: [CompiledVariant]
         ) {
             self.enabled = enabled
-            self.scheduledEnableAt = scheduledEnableAt
-            self.scheduledDisableAt = scheduledDisableAt
-            self.fixedValueIndex = fixedValueIndex
+            self.scheduledEnableAt = scheduledEnableAt ?? .infinity
+            self.scheduledDisableAt = scheduledDisableAt ?? .infinity
+            self.fixedValueIndex = fixedValueIndex.map { Int32($0) } ?? -1
             self.fixedValueReason = fixedValueReason
             self.rules = rules
             self.rollout = rollout
-            self.fallthroughValueIndex = fallthroughValueIndex
+            self.fallthroughValueIndex = Int32(fallthroughValueIndex)
             self.variants = variants
         }
+
+        /// The instants at which these settings switch the flag.
+        var scheduleInstants: [Double] { [scheduledEnableAt, scheduledDisableAt].filter(\.isFinite) }
     }
 
     struct CompiledRollout: Sendable {
-        let basisPoints: Int
+        let basisPoints: Int32
+        let servedValueIndex: Int32
         let bucketBy: CompiledCondition.Lookup
-        let servedValueIndex: Int
+
+        init(basisPoints: Int, bucketBy: CompiledCondition.Lookup, servedValueIndex: Int) {
+            self.basisPoints = Int32(clamping: basisPoints)
+            self.servedValueIndex = Int32(servedValueIndex)
+            self.bucketBy = bucketBy
+        }
     }
 
     struct CompiledVariant: Sendable {
@@ -56,45 +69,65 @@ final class CompiledFlag: Sendable {
 
     let key: String
     let type: Flag.ValueType
+    /// Whether the flag's record named its type (dialects describe an undeclared one by its value).
+    let declaresType: Bool
+    /// -1: in no mutual-exclusion group.
+    let exclusionGroup: Int32
+    let defaultValueIndex: Int32
+    let offValueIndex: Int32
     /// Murmur state after `key + "."`: bucketing only streams the user's bytes.
     let bucketPrefix: MurmurHasher
-    let defaultValueIndex: Int
-    let offValueIndex: Int
-    let activeFrom: Double?
-    let activeUntil: Double?
-    let expiresAt: Double?
-    /// `settings[0]` is the base alone; `settingsBySlot[slot]` picks the entry for an environment slot.
-    let settings: [Settings]
-    /// Empty when the flag has no environment entries (every slot uses `settings[0]`).
-    let settingsBySlot: [Int]
+    /// The flag is live in `[liveFrom, liveUntil)`: `activeFrom` (or -infinity) and the earlier of
+    /// `activeUntil` and `expiresAt` (or +infinity).
+    let liveFrom: Double
+    let liveUntil: Double
+    /// The settings of a context in no environment entry.
+    let base: Settings
+    /// The environment entries' settings; empty when the flag has none.
+    let entries: [Settings]
+    /// Per environment slot: 0 for `base`, `n` for `entries[n - 1]`. Empty when there are no entries.
+    let settingsBySlot: [Int32]
     let prerequisites: Prerequisites
-    let exclusionGroup: Int?
 
     init(
-        key: String, type: Flag.ValueType, defaultValueIndex: Int, offValueIndex: Int, activeFrom: Double?,
-        activeUntil: Double?, expiresAt: Double?, settings: [Settings], settingsBySlot: [Int],
-        prerequisites: Prerequisites, exclusionGroup: Int?
+        key: String, type: Flag.ValueType, declaresType: Bool, defaultValueIndex: Int, offValueIndex: Int,
+        activeFrom: Double?, activeUntil: Double?, expiresAt: Double?, base: Settings, entries: [Settings],
+        settingsBySlot: [Int32], prerequisites: Prerequisites, exclusionGroup: Int?
     ) {
         self.key = key
         self.type = type
+        self.declaresType = declaresType
         var prefix = MurmurHasher()
         prefix.combine(key)
         prefix.combine(byte: UInt8(ascii: "."))
         self.bucketPrefix = prefix
-        self.defaultValueIndex = defaultValueIndex
-        self.offValueIndex = offValueIndex
-        self.activeFrom = activeFrom
-        self.activeUntil = activeUntil
-        self.expiresAt = expiresAt
-        self.settings = settings
+        self.defaultValueIndex = Int32(defaultValueIndex)
+        self.offValueIndex = Int32(offValueIndex)
+        self.liveFrom = activeFrom ?? -.infinity
+        self.liveUntil = min(activeUntil ?? .infinity, expiresAt ?? .infinity)
+        self.base = base
+        self.entries = entries
         self.settingsBySlot = settingsBySlot
         self.prerequisites = prerequisites
-        self.exclusionGroup = exclusionGroup
+        self.exclusionGroup = exclusionGroup.map { Int32($0) } ?? -1
     }
+
+    /// `type` when the record named it.
+    var declaredType: Flag.ValueType? { declaresType ? type : nil }
 
     @inline(__always)
     func settings(forSlot slot: Int) -> Settings {
-        slot < settingsBySlot.count ? settings[settingsBySlot[slot]] : settings[0]
+        guard slot < settingsBySlot.count else { return base }
+        let index = Int(settingsBySlot[slot])
+        return index == 0 ? base : entries[index - 1]
+    }
+
+    /// Every settings of the flag: the base, then the entries.
+    var allSettings: [Settings] { [base] + entries }
+
+    /// The instants at which the flag's schedule switches it.
+    var scheduleInstants: [Double] {
+        [liveFrom, liveUntil].filter(\.isFinite) + allSettings.flatMap(\.scheduleInstants)
     }
 
     @inline(__always)
@@ -109,17 +142,15 @@ final class CompiledFlag: Sendable {
     func offReason(_ settings: Settings, now: Double) -> Reason? {
         var enabled = settings.enabled
         var bySchedule = false
-        let enableAt = settings.scheduledEnableAt.flatMap { $0 <= now ? $0 : nil }
-        if let disableAt = settings.scheduledDisableAt, disableAt <= now, disableAt >= (enableAt ?? -.infinity) {
+        let enableAt = settings.scheduledEnableAt <= now ? settings.scheduledEnableAt : -.infinity
+        if settings.scheduledDisableAt <= now, settings.scheduledDisableAt >= enableAt {
             enabled = false
             bySchedule = true
-        } else if enableAt != nil {
+        } else if enableAt > -.infinity {
             enabled = true
         }
         if !enabled { return bySchedule ? .scheduledOff : .disabled }
-        if let activeFrom, now < activeFrom { return .scheduledOff }
-        if let activeUntil, now >= activeUntil { return .scheduledOff }
-        if let expiresAt, now >= expiresAt { return .scheduledOff }
+        if now < liveFrom || now >= liveUntil { return .scheduledOff }
         return nil
     }
 }

@@ -4,10 +4,10 @@ final class CompiledRule: Sendable {
     let matchType: MatchType
     /// Empty when the rule names no segments; otherwise at least one must hold the context.
     let segments: [SegmentReference]
-    /// Basis points; nil serves everyone who matches.
-    let percentage: Int?
+    /// Basis points; 10,000 (a rule without a percentage) serves everyone who matches.
+    let percentage: Int32
+    let valueIndex: Int32
     let bucketBy: CompiledCondition.Lookup
-    let valueIndex: Int
 
     init(
         conditions: [CompiledCondition], matchType: MatchType, segments: [SegmentReference], percentage: Int?,
@@ -16,8 +16,8 @@ final class CompiledRule: Sendable {
         self.conditions = conditions
         self.matchType = matchType
         self.segments = segments
-        self.percentage = percentage
+        self.percentage = Int32(clamping: min(percentage ?? 10_000, 10_000))
         self.bucketBy = bucketBy
-        self.valueIndex = valueIndex
+        self.valueIndex = Int32(valueIndex)
     }
 }

@@ -23,7 +23,7 @@ extension CompiledRuleset {
         if let reason = flag.offReason(settings, now: now) {
             return result(flag, reason, flag.offValueIndex)
         }
-        if let group = flag.exclusionGroup, !winsExclusion(index, group: group, context: context, slot: slot, now: now) {
+        if flag.exclusionGroup >= 0, !winsExclusion(index, group: Int(flag.exclusionGroup), context: context, slot: slot, now: now) {
             return result(flag, .mutuallyExcluded, flag.defaultValueIndex)
         }
         switch flag.prerequisites {
@@ -44,12 +44,13 @@ extension CompiledRuleset {
                 }
             }
         }
-        if let fixed = settings.fixedValueIndex {
-            return result(flag, settings.fixedValueReason, fixed)
+        if settings.fixedValueIndex >= 0 {
+            return result(flag, settings.fixedValueReason, settings.fixedValueIndex)
         }
         for ruleIndex in settings.rules.indices where matches(settings.rules[ruleIndex], context: context) {
             let rule = settings.rules[ruleIndex]
-            guard let percentage = rule.percentage, percentage < 10_000 else {
+            let percentage = Int(rule.percentage)
+            guard percentage < 10_000 else {
                 return result(flag, .targeted, rule.valueIndex)
             }
             if percentage > 0, let text = context.bucketingText(at: rule.bucketBy), flag.bucket(of: text) < percentage {
@@ -57,7 +58,7 @@ extension CompiledRuleset {
             }
         }
         if let rollout = settings.rollout {
-            if let text = context.bucketingText(at: rollout.bucketBy), flag.bucket(of: text) < rollout.basisPoints {
+            if let text = context.bucketingText(at: rollout.bucketBy), flag.bucket(of: text) < Int(rollout.basisPoints) {
                 return result(flag, .rollout, rollout.servedValueIndex)
             }
             return result(flag, .fallthrough, flag.defaultValueIndex)
@@ -67,15 +68,17 @@ extension CompiledRuleset {
             for variant in settings.variants where bucket < variant.upperBound {
                 return Evaluation(
                     flagKey: flag.key, value: values[variant.valueIndex], reason: .variant,
-                    variantKey: variant.key, valueIndex: variant.valueIndex)
+                    variantKey: variant.key, valueIndex: variant.valueIndex, declaredType: flag.declaredType)
             }
         }
         return result(flag, .fallthrough, settings.fallthroughValueIndex)
     }
 
     @inline(__always)
-    private func result(_ flag: CompiledFlag, _ reason: Reason, _ valueIndex: Int) -> Evaluation {
-        Evaluation(flagKey: flag.key, value: values[valueIndex], reason: reason, valueIndex: valueIndex)
+    private func result(_ flag: CompiledFlag, _ reason: Reason, _ valueIndex: Int32) -> Evaluation {
+        let index = Int(valueIndex)
+        return Evaluation(flagKey: flag.key, value: values[index], reason: reason, valueIndex: index,
+                          declaredType: flag.declaredType)
     }
 
     /// Among the group's flags that are on, the lowest bucket wins; ties go to the smaller key because

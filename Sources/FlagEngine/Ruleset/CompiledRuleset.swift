@@ -41,11 +41,7 @@ final class CompiledRuleset: Sendable {
         var boundaries: [Double] = []
         var independent = exclusionGroups.isEmpty
         for flag in flags {
-            for instant in [flag.activeFrom, flag.activeUntil, flag.expiresAt] { if let instant { boundaries.append(instant) } }
-            for settings in flag.settings {
-                if let instant = settings.scheduledEnableAt { boundaries.append(instant) }
-                if let instant = settings.scheduledDisableAt { boundaries.append(instant) }
-            }
+            boundaries += flag.scheduleInstants
             if case .none = flag.prerequisites {} else { independent = false }
         }
         scheduleBoundaries = Array(Set(boundaries)).sorted()

@@ -3,8 +3,6 @@ import EdgeJSON
 /// A condition value with the typed forms the operators need, computed once at compile time.
 struct Operand: Sendable {
     let value: JSONValue
-    /// Set when the value is a string.
-    let string: String?
     /// The value as a number: a number, or a string in JSON number syntax.
     let number: Double?
     /// The value as a bool: a bool, or the string `"true"`/`"false"`.
@@ -14,22 +12,25 @@ struct Operand: Sendable {
         self.value = value
         switch value {
         case .string(let text):
-            string = text
             number = UTF8Text.number(text)
             bool = text == "true" ? true : text == "false" ? false : nil
         case .number(let number):
-            string = nil
             self.number = number
             bool = nil
         case .bool(let flag):
-            string = nil
             number = nil
             bool = flag
         default:
-            string = nil
             number = nil
             bool = nil
         }
+    }
+
+    /// Set when the value is a string (read from `value`: one field less in every compiled operand).
+    @inline(__always)
+    var string: String? {
+        if case .string(let text) = value { return text }
+        return nil
     }
 
     /// Typed equality: same-typed values compare directly; a number and a numeric string compare as

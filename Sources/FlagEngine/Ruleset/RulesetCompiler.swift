@@ -132,23 +132,23 @@ struct RulesetCompiler {
         let owner = "flag \"\(flag.key)\""
         let defaultValueIndex = intern(flag.defaultValue)
         let base = try compile(flag.base, over: nil, baseRules: nil, flag: flag, owner: owner, defaultValueIndex: defaultValueIndex)
-        var settings = [base]
-        var settingsBySlot: [Int] = []
+        var entries: [CompiledFlag.Settings] = []
+        var settingsBySlot: [Int32] = []
         if !flag.environments.isEmpty {
             settingsBySlot = Array(repeating: 0, count: environmentSlots.count)
             for (slot, name) in environmentSlots.enumerated() {
                 guard let entry = flag.environments[name] else { continue }
-                settingsBySlot[slot] = settings.count
-                settings.append(try compile(
+                entries.append(try compile(
                     entry, over: flag.base, baseRules: base.rules, flag: flag, owner: "\(owner) in \"\(name)\"",
                     defaultValueIndex: defaultValueIndex))
+                settingsBySlot[slot] = Int32(entries.count)
             }
         }
         return CompiledFlag(
-            key: flag.key, type: flag.type, defaultValueIndex: defaultValueIndex, offValueIndex: intern(flag.offValue),
-            activeFrom: flag.activeFrom, activeUntil: flag.activeUntil, expiresAt: flag.expiresAt,
-            settings: settings, settingsBySlot: settingsBySlot, prerequisites: prerequisites,
-            exclusionGroup: exclusionGroup)
+            key: flag.key, type: flag.type, declaresType: flag.declaresType, defaultValueIndex: defaultValueIndex,
+            offValueIndex: intern(flag.offValue), activeFrom: flag.activeFrom, activeUntil: flag.activeUntil,
+            expiresAt: flag.expiresAt, base: base, entries: entries, settingsBySlot: settingsBySlot,
+            prerequisites: prerequisites, exclusionGroup: exclusionGroup)
     }
 
     /// Merges an environment entry over the base (`entry.field ?? base.field`); `base == nil` compiles

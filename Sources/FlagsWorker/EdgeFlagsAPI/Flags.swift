@@ -66,7 +66,7 @@ enum Flags {
         let result = snapshot.ruleset.evaluate(flagKey: key, context: context, now: call.now)
         let reason = EdgeFlagsModel.reason(result.reason)
         Evaluate.record([result], call: call, environment: context.environment, started: started)
-        let type = EdgeFlagsModel.typeName(declared: snapshot.declaredTypes[key], value: result.value)
+        let type = EdgeFlagsModel.typeName(declared: result.declaredType, value: result.value)
         var writer = JSONWriter(capacity: 96)
         writer.beginObject()
         writer.key("reason"); writer.string(reason)

@@ -20,7 +20,8 @@ enum EdgeFlagsModel {
             }
         }
         var type = Flag.ValueType.boolean
-        if let spelling = record["type"], !spelling.isNull {
+        let spelling = record["type"]
+        if let spelling, !spelling.isNull {
             guard let text = spelling.stringValue, let parsed = Flag.ValueType(rawValue: text), parsed != .ab else {
                 throw .validation("Invalid field type: type must be one of boolean, string, number, json")
             }
@@ -29,7 +30,8 @@ enum EdgeFlagsModel {
         return Flag(key: key, type: type, defaultValue: nonNull(record["defaultValue"]) ?? false, offValue: false,
                     base: try settings(record, field: ""), environments: environments,
                     activeFrom: try time(record["active_from"], "active_from"),
-                    activeUntil: try time(record["active_until"], "active_until"))
+                    activeUntil: try time(record["active_until"], "active_until"),
+                    declaresType: !(spelling ?? .null).isNull)
     }
 
     static func settings(_ record: [String: JSONValue], field: String) throws(APIError) -> EnvironmentSettings {
@@ -170,8 +172,8 @@ enum EdgeFlagsModel {
         }
     }
 
-    static func typeName(declared: JSONValue?, value: JSONValue) -> String {
-        if let declared = declared?.stringValue { return declared }
+    static func typeName(declared: Flag.ValueType?, value: JSONValue) -> String {
+        if let declared { return declared.rawValue }
         switch value {
         case .bool: return "boolean"
         case .string: return "string"

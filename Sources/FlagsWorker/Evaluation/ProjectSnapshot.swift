@@ -7,8 +7,8 @@ import Dispatch
 import Glibc
 #endif
 
-/// Everything an evaluation of one project reads, compiled once per `FLAGS` change: the ruleset,
-/// each flag's declared type, and the configs with their per-environment values. Flags and segments
+/// Everything an evaluation of one project reads, compiled once per `FLAGS` change: the ruleset
+/// (which also knows each flag's declared type) and the configs with their per-environment values. Flags and segments
 /// of both dialects compile into the one ruleset; FeatureSignals states join their flag under the
 /// environment's slug.
 struct ProjectSnapshot: Sendable {
@@ -24,7 +24,6 @@ struct ProjectSnapshot: Sendable {
 
     private(set) var sequence: UInt64
     let ruleset: Ruleset
-    let declaredTypes: [String: JSONValue]
     /// Sorted by key.
     let configs: [Config]
     let configIndex: [String: Int]
@@ -34,7 +33,6 @@ struct ProjectSnapshot: Sendable {
 
     static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
         var flags: [Flag] = []
-        var types: [String: JSONValue] = [:]
         let states = try featureSignalsStates(project: project, store: store)
         try store.forEachRecord(prefix: KeyLayout.flags(project)) { record in
             // Records were validated when written; one that no longer translates is left out rather
@@ -44,7 +42,6 @@ struct ProjectSnapshot: Sendable {
             guard let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states[key] ?? [:])
                                             : try? EdgeFlagsModel.flag(record) else { return }
             flags.append(flag)
-            if let type = record[featureSignals ? "flag_type" : "type"], !type.isNull { types[flag.key] = type }
         }
         var segments: [Segment] = []
         try store.forEachRecord(prefix: KeyLayout.segments(project)) { record in
@@ -55,7 +52,7 @@ struct ProjectSnapshot: Sendable {
         let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
         let whole = try? Ruleset(flags: flags, segments: segments)
         var snapshot = ProjectSnapshot(sequence: sequence, ruleset: whole ?? Self.bestEffort(flags: flags, segments: segments),
-                                       declaredTypes: types, configs: configs, configIndex: Self.index(configs))
+                                       configs: configs, configIndex: Self.index(configs))
         snapshot.degraded = whole == nil
         return snapshot
     }
@@ -87,7 +84,6 @@ struct ProjectSnapshot: Sendable {
         }
 
         var ruleset = previous.ruleset
-        var types = previous.declaredTypes
         if !flagKeys.isEmpty {
             var upserting: [Flag] = []
             var removing = Set<String>()
@@ -95,7 +91,6 @@ struct ProjectSnapshot: Sendable {
                 // As in `build`: a record that no longer translates is left out.
                 guard let record = try store.get(KeyLayout.flag(project, key)) else {
                     removing.insert(key)
-                    types[key] = nil
                     continue
                 }
                 let featureSignals = FeatureSignalsModel.isFlag(record)
@@ -104,14 +99,11 @@ struct ProjectSnapshot: Sendable {
                 let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states) : try? EdgeFlagsModel.flag(record)
                 guard let flag else {
                     removing.insert(key)
-                    types[key] = nil
                     continue
                 }
                 // A record whose key is not its name's (written around the API): let `build` decide.
                 guard flag.key == key else { return nil }
                 upserting.append(flag)
-                let type = record[featureSignals ? "flag_type" : "type"]
-                types[key] = type?.isNull == false ? type : nil
             }
             guard let updated = try? ruleset.updating(upserting, removing: removing) else { return nil }
             ruleset = updated
@@ -126,7 +118,7 @@ struct ProjectSnapshot: Sendable {
             }
             configs.sort { $0.key < $1.key }
         }
-        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, declaredTypes: types, configs: configs,
+        return ProjectSnapshot(sequence: sequence, ruleset: ruleset, configs: configs,
                                configIndex: configKeys.isEmpty ? previous.configIndex : Self.index(configs))
     }
 
