@@ -1,6 +1,10 @@
 import ArgumentParser
 
 /// The command line, spelled like `wrangler`.
+///
+/// Every command names itself in its configuration: without a name, ArgumentParser derives one
+/// from `String(describing:)` of the type, whose dynamic casts scan the protocol conformance
+/// records of the whole (statically linked) binary once per command — about 7 ms of every start.
 @available(macOS 10.15, *)
 struct Edgeworker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -13,10 +13,10 @@ struct KV: AsyncParsableCommand {
     )
 
     struct Namespace: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Namespaces.", subcommands: [List.self])
+        static let configuration = CommandConfiguration(commandName: "namespace", abstract: "Namespaces.", subcommands: [List.self])
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List the namespaces the config declares, with their key counts.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List the namespaces the config declares, with their key counts.")
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
@@ -35,7 +35,7 @@ struct KV: AsyncParsableCommand {
     }
 
     struct Key: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Individual keys.",
+        static let configuration = CommandConfiguration(commandName: "key", abstract: "Individual keys.",
                                                         subcommands: [Put.self, Get.self, Delete.self, List.self])
 
         struct Target: ParsableArguments {
@@ -46,7 +46,7 @@ struct KV: AsyncParsableCommand {
         }
 
         struct Put: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Write a single key.")
+            static let configuration = CommandConfiguration(commandName: "put", abstract: "Write a single key.")
             @Argument(help: "The key to write.") var key: String
             @Argument(help: "The value (or use --path).") var value: String?
             @OptionGroup var target: Target
@@ -83,7 +83,7 @@ struct KV: AsyncParsableCommand {
         }
 
         struct Get: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Read a single key; prints the value as is.")
+            static let configuration = CommandConfiguration(commandName: "get", abstract: "Read a single key; prints the value as is.")
             @Argument(help: "The key to read.") var key: String
             @OptionGroup var target: Target
             @Flag(help: "Print the value as text followed by a newline.") var text = false
@@ -105,7 +105,7 @@ struct KV: AsyncParsableCommand {
         }
 
         struct Delete: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Delete a single key.")
+            static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a single key.")
             @Argument(help: "The key to delete.") var key: String
             @OptionGroup var target: Target
             @OptionGroup var store: StoreOptions
@@ -121,7 +121,7 @@ struct KV: AsyncParsableCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List keys as JSON, following cursors to the end.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys as JSON, following cursors to the end.")
             @OptionGroup var target: Target
             @Option(help: "Only keys starting with this prefix.") var prefix: String?
             @OptionGroup var store: StoreOptions
@@ -151,11 +151,12 @@ struct KV: AsyncParsableCommand {
     }
 
     struct Bulk: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Many keys at once, from wrangler's bulk JSON files.",
+        static let configuration = CommandConfiguration(commandName: "bulk", abstract: "Many keys at once, from wrangler's bulk JSON files.",
                                                         subcommands: [Put.self, Delete.self])
 
         struct Put: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "put",
                 abstract: "Write keys from a JSON file: [{key, value, expiration?, expiration_ttl?, metadata?, base64?}].")
             @Argument(help: "The JSON file.") var file: String
             @OptionGroup var target: Key.Target
@@ -201,7 +202,7 @@ struct KV: AsyncParsableCommand {
         }
 
         struct Delete: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Delete keys listed in a JSON file: [\"key\", ...] or [{key}].")
+            static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete keys listed in a JSON file: [\"key\", ...] or [{key}].")
             @Argument(help: "The JSON file.") var file: String
             @OptionGroup var target: Key.Target
             @OptionGroup var store: StoreOptions
@@ -229,6 +230,7 @@ struct KV: AsyncParsableCommand {
     /// Durable writes under load: the group-commit benchmark and the crash test's writer.
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "load",
             abstract: "Write COUNT keys with WRITERS concurrent writers and report durable puts per second.",
             discussion: "With --ack, prints each key once its commit is durable (used by the crash test).")
         @OptionGroup var target: Key.Target

@@ -10,6 +10,7 @@ struct ReplicaCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "status",
             abstract: "Print the replication status of the node at URL (role, sequence, lag) as JSON.",
             discussion: "Exits 1 when the node cannot be reached or refuses the secret, 2 when a replica is not following its origin.")
         @Argument(help: "The node's base URL (http://10.0.0.2:8080).") var url: String

@@ -11,6 +11,7 @@ import NIOPosix
 /// `edgeworker serve`: run the configured worker on the local store.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Serve the worker named by `main` in the config over HTTP.",
         discussion: "Stops gracefully on SIGTERM or SIGINT: no new connections, in-flight requests finish, waitUntil work drains, the store closes.")
 

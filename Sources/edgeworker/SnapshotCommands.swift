@@ -8,11 +8,12 @@ import Foundation
 /// `edgeworker snapshot create|restore`: consistent compacted copies of the whole store, of this
 /// node's or of a remote origin's (`--from URL`, with the replication secret).
 struct Snapshot: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Back up and restore the whole store.",
+    static let configuration = CommandConfiguration(commandName: "snapshot", abstract: "Back up and restore the whole store.",
                                                     subcommands: [Create.self, Restore.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Write a consistent, compacted copy of the store to FILE (safe while a server runs).",
             discussion: "With --from URL, the copy is taken by that origin and downloaded (verified by size and SHA-256).")
         @Argument(help: "Where to write the snapshot.") var file: String
@@ -37,6 +38,7 @@ struct Snapshot: AsyncParsableCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "Replace the store with the snapshot in FILE, or with a fresh one of the origin at --from URL (stop the server first).")
         @Argument(help: "The snapshot file (with --from: where to keep the download; default a temporary file).")
         var file: String?

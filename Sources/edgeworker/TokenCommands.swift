@@ -11,6 +11,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a token and print it once on stdout (only its SHA-256 is stored).",
             discussion: "Example: edgeworker token create --project default --permissions '*' --name admin")
         @OptionGroup var store: StoreOptions
@@ -38,7 +39,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a project's tokens as JSON (never a plaintext).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a project's tokens as JSON (never a plaintext).")
         @OptionGroup var store: StoreOptions
         @Option(help: "The project.") var project = "default"
 
@@ -55,7 +56,7 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by its hash (from `token list`); effective at once.")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a token by its hash (from `token list`); effective at once.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The token's SHA-256 hash.") var hash: String
 
