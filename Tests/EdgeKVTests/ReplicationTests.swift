@@ -78,6 +78,39 @@ struct ReplicationTests {
         }
     }
 
+    @Test func changesOlderThanTheMaxAgeAreTrimmedAndASequenceAmongThemIs410() async throws {
+        let clock = TestClock()
+        try await withFlags(clock: clock, configure: { $0.changeLogMaxAgeSeconds = 3600 }) { flags, store in
+            for i in 0..<5 { try await flags.put("old-\(i)", "v") }  // sequences 1...5
+            clock.advance(by: 1800)
+            for i in 0..<3 { try await flags.put("mid-\(i)", "v") }  // 6...8, half an hour younger
+            clock.advance(by: 1801)
+            #expect(try store.changes(after: 0).changes.count == 8)  // trimmed by a commit, not by time alone
+
+            // The next commit drops what is older than an hour: the first five, not the three after.
+            try await flags.put("new", "v")
+            for since: UInt64 in [0, 4] {
+                do {
+                    _ = try store.changes(after: since)
+                    Issue.record("a sequence whose changes were trimmed by age was served")
+                } catch let error as KVError {
+                    #expect(error.status == 410)
+                    #expect(error.message.contains("older than the retained change log"))
+                }
+            }
+            #expect(try store.changes(after: 5).changes.map(\.sequence) == [6, 7, 8, 9])
+            // Only the log is trimmed: the data stays.
+            #expect(try flags.getText("old-0") == "v")
+
+            // Long after, every entry before the new one goes.
+            clock.advance(by: 30 * 24 * 3600)
+            try await flags.put("later", "v")
+            #expect(throws: KVError.self) { try store.changes(after: 8) }
+            #expect(try store.changes(after: 9).changes.map(\.sequence) == [10])
+            #expect(try store.changes(after: 10).changes.isEmpty)
+        }
+    }
+
     @Test func aSequenceAheadOfTheStoreIs410() async throws {
         try await withFlags { flags, store in
             try await flags.put("a", "1")
