@@ -263,8 +263,17 @@ struct ReplicationClusterTests {
             let status = try await replica.status()
             #expect(status["last_error"]?.stringValue?.contains("unreachable") == true)
             #expect((status["lag_seconds"]?.doubleValue ?? 0) > 0)
-            let write = try await cluster.createFlag("refused", on: replica)
-            #expect(write == 403)
+            // Writes are refused, naming the origin, in the dialect of each API.
+            let (refused, body) = try await HTTP.send("POST", replica.url + "/api/v1/flags", headers: cluster.auth,
+                                                      body: #"{"key":"refused","enabled":true,"value":true}"#)
+            #expect(refused == 403)
+            let sendWritesTo = "This node is a read-only replica of \(cluster.origin.url); send writes to the origin."
+            #expect(try JSONValue.parse(body) == ["code": "READ_ONLY_REPLICA", "error": .string(sendWritesTo),
+                                                  "details": ["origin": .string(cluster.origin.url)]])
+            let (registered, fsBody) = try await HTTP.send("POST", replica.url + "/v1/auth/register", body:
+                #"{"email":"ada@example.org","password":"correct horse","name":"Ada","org_name":"Analytical"}"#)
+            #expect(registered == 403)
+            #expect(try JSONValue.parse(fsBody) == ["error": .string(sendWritesTo.lowercased())])
 
             try await cluster.origin.start()
             try await cluster.createFlag("while-away")
