@@ -230,21 +230,41 @@ struct ReplicationClusterTests {
 
     @Test func anOriginRestartMakesReplicasLoseOrDuplicateNothing() async throws {
         try await Cluster.with(replicas: 2) { cluster in
+            #expect(await cluster.converged())
+            // Where the replicas start following from (their first snapshot holds what came before).
+            let start = try await cluster.origin.status()["sequence"]?.doubleValue ?? .infinity
+            var appliedAtStart: [Double] = []
+            for replica in cluster.replicas {
+                appliedAtStart.append(try await replica.status()["changes_applied"]?.doubleValue ?? .infinity)
+            }
+
             #expect(await cluster.createFlags(50, prefix: "before") == 0)
             #expect(await cluster.converged())
             await cluster.origin.stop()
-            try await Task.sleep(nanoseconds: 300_000_000)
+            // While it is down, another process (the CLI) writes to its store: a change the replicas
+            // must get from the restarted origin's log.
+            let offline = try cluster.origin.openStore()
+            try await offline.namespace("flags")!.put("written-while-down", "v")
+            offline.close()
             try await cluster.origin.start()
             #expect(await cluster.createFlags(50, prefix: "after") == 0)
             #expect(await cluster.converged(timeout: 20))
+
+            // Two changes a flag (it and its audit entry) and the offline put: the restarted origin
+            // repeated no sequence and skipped none.
+            let end = try await cluster.origin.status()["sequence"]?.doubleValue ?? 0
+            #expect(end - start == 201)
             let listings = try cluster.listings()
+            #expect(listings[0]["flags"]?["written-while-down"] != nil)
+            #expect(listings[0]["flags"]?.keys.filter { $0.hasPrefix("flag:default:after-") }.count == 50)
             #expect(listings[1] == listings[0])
             #expect(listings[2] == listings[0])
-            for replica in cluster.replicas {
+            for (replica, before) in zip(cluster.replicas, appliedAtStart) {
                 let status = try await replica.status()
                 #expect(status["snapshots_installed"]?.doubleValue == 1)  // only the first one
-                // Every change applied once: 2 per flag, the token, the seeded project.
-                #expect(status["applied_sequence"] == (try await cluster.origin.status())["sequence"])
+                #expect(status["applied_sequence"]?.doubleValue == end)
+                // Every change since it started following applied exactly once: none twice.
+                #expect((status["changes_applied"]?.doubleValue ?? 0) - before == end - start, "\(replica.name): \(status.jsonString)")
             }
         }
     }
