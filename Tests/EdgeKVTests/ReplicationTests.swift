@@ -1,6 +1,7 @@
 import EdgeJSON
 @testable import EdgeKV
 import Foundation
+import Synchronization
 import Testing
 
 /// Every live key of every namespace with its value and metadata: what "the same contents" means.
@@ -43,6 +44,49 @@ private func catchUp(_ replica: KVStore, from origin: KVStore, pageSize: Int = 1
     }
 }
 
+/// Whether a snapshot install is in flight, and whether the installs are over, for readers beside them.
+private final class InstallProgress: Sendable {
+    private let installing = Atomic<Bool>(false)
+    private let over = Atomic<Bool>(false)
+    var isInstalling: Bool { installing.load(ordering: .acquiring) }
+    var isOver: Bool { over.load(ordering: .acquiring) }
+    func set(installing value: Bool) { installing.store(value, ordering: .releasing) }
+    func finish() { over.store(true, ordering: .releasing) }
+}
+
+/// What one reader saw beside the installs.
+private struct ProbeReads: Sendable {
+    var reads = 0
+    var duringInstall = 0
+    var generations: Set<Int> = []
+    var problems: [String] = []
+}
+
+/// The probe keys of each generation of the contents: generation 2 dropped the first hundred of
+/// generation 1, rewrote the rest and added a hundred.
+private let probeGenerations = [1: 0..<300, 2: 100..<400]
+
+/// Reads the probe keys as a Worker would, each read in its own transaction: a listing (names and
+/// metadata) and a bulk get of keys both generations hold. Each must show one whole generation.
+private func readProbes(_ flags: KVNamespace) -> (generation: Int, problem: String?) {
+    do {
+        let page = try flags.list(prefix: "probe-", limit: 1000)
+        let generations = Set(page.keys.map { $0.metadata?["generation"]?.doubleValue.map { Int($0) } ?? 0 })
+        guard generations.count == 1, let generation = generations.first, let range = probeGenerations[generation] else {
+            return (0, "a listing mixed generations \(generations.sorted())")
+        }
+        guard Set(page.keys.map(\.name)) == Set(range.map { "probe-\($0)" }) else {
+            return (generation, "a listing of generation \(generation) had \(page.keys.count) keys")
+        }
+        let values = try flags.get((100..<150).map { "probe-\($0)" })
+        let seen = Set(values.values.map { $0?.text?.split(separator: "-").first.map(String.init) ?? "missing" })
+        guard seen.count == 1 else { return (generation, "a bulk get mixed \(seen.sorted())") }
+        return (generation, nil)
+    } catch {
+        return (0, "a read failed: \(error)")
+    }
+}
+
 @Suite("Replication at the store level")
 struct ReplicationTests {
     @Test func changeFeedListsEveryMutationAfterASequenceInOrder() async throws {
@@ -75,6 +119,39 @@ struct ReplicationTests {
                 #expect(error.message.contains("older than the retained change log"))
             }
             #expect(try store.changes(after: 25).changes.count == 5)
+        }
+    }
+
+    @Test func changesOlderThanTheMaxAgeAreTrimmedAndASequenceAmongThemIs410() async throws {
+        let clock = TestClock()
+        try await withFlags(clock: clock, configure: { $0.changeLogMaxAgeSeconds = 3600 }) { flags, store in
+            for i in 0..<5 { try await flags.put("old-\(i)", "v") }  // sequences 1...5
+            clock.advance(by: 1800)
+            for i in 0..<3 { try await flags.put("mid-\(i)", "v") }  // 6...8, half an hour younger
+            clock.advance(by: 1801)
+            #expect(try store.changes(after: 0).changes.count == 8)  // trimmed by a commit, not by time alone
+
+            // The next commit drops what is older than an hour: the first five, not the three after.
+            try await flags.put("new", "v")
+            for since: UInt64 in [0, 4] {
+                do {
+                    _ = try store.changes(after: since)
+                    Issue.record("a sequence whose changes were trimmed by age was served")
+                } catch let error as KVError {
+                    #expect(error.status == 410)
+                    #expect(error.message.contains("older than the retained change log"))
+                }
+            }
+            #expect(try store.changes(after: 5).changes.map(\.sequence) == [6, 7, 8, 9])
+            // Only the log is trimmed: the data stays.
+            #expect(try flags.getText("old-0") == "v")
+
+            // Long after, every entry before the new one goes.
+            clock.advance(by: 30 * 24 * 3600)
+            try await flags.put("later", "v")
+            #expect(throws: KVError.self) { try store.changes(after: 8) }
+            #expect(try store.changes(after: 9).changes.map(\.sequence) == [10])
+            #expect(try store.changes(after: 10).changes.isEmpty)
         }
     }
 
@@ -272,6 +349,71 @@ struct ReplicationTests {
             } catch let error as KVError {
                 #expect(error.status == 410)
             }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func readersBesideASnapshotInstallSeeTheWholeOldOrTheWholeNewContents() async throws {
+        try await withPair { origin, replica, directory in
+            let flags = try #require(origin.namespace("FLAGS"))
+            // Bulk, so that an install takes long enough for many reads to run beside it.
+            let filler = String(repeating: "x", count: 2000)
+            try await withThrowingTaskGroup(of: Void.self) { group in  // concurrent: group commits
+                for i in 0..<4000 { group.addTask { _ = try await flags.put("bulk-\(i)", filler) } }
+                try await group.waitForAll()
+            }
+            for generation in [1, 2] {
+                if generation == 2 { for i in 0..<100 { try await flags.delete("probe-\(i)") } }
+                for i in probeGenerations[generation]! {
+                    try await flags.put("probe-\(i)", "gen\(generation)-\(i)",
+                                        options: KVPutOptions(metadata: ["generation": .number(Double(generation))]))
+                }
+                _ = try origin.writeSnapshot(to: directory.sub("gen\(generation).mdb"))
+            }
+            try await replica.installSnapshot(at: directory.sub("gen1.mdb"))
+            let replicaFlags = try #require(replica.namespace("FLAGS"))
+            #expect(readProbes(replicaFlags).generation == 1)
+
+            let progress = InstallProgress()
+            let results = try await withThrowingTaskGroup(of: ProbeReads?.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        var result = ProbeReads()
+                        while !progress.isOver || result.reads < 20 {
+                            let before = progress.isInstalling
+                            let (generation, problem) = readProbes(replicaFlags)
+                            if before && progress.isInstalling { result.duringInstall += 1 }
+                            result.reads += 1
+                            result.generations.insert(generation)
+                            if let problem, result.problems.count < 10 { result.problems.append(problem) }
+                            await Task.yield()
+                        }
+                        return result
+                    }
+                }
+                group.addTask {
+                    defer { progress.finish() }
+                    for generation in [2, 1, 2, 1, 2] {
+                        try await Task.sleep(nanoseconds: 20_000_000)  // let the readers see each generation
+                        progress.set(installing: true)
+                        try await replica.installSnapshot(at: directory.sub("gen\(generation).mdb"))
+                        progress.set(installing: false)
+                    }
+                    return nil
+                }
+                var all: [ProbeReads] = []
+                for try await result in group { if let result { all.append(result) } }
+                return all
+            }
+            #expect(results.count == 3)
+            #expect(results.flatMap(\.problems).isEmpty, "\(results.flatMap(\.problems))")
+            #expect(Set(results.flatMap(\.generations)) == [1, 2])
+            let overlapping = results.map(\.duringInstall).reduce(0, +)
+            #expect(overlapping > 0, "no read ran beside an install (\(results.map(\.reads)) reads)")
+            // The last install was of generation 2, the origin's contents.
+            #expect(readProbes(replicaFlags).generation == 2)
+            #expect(replica.appliedOriginSequence == origin.sequence)
+            #expect(try replica.statistics().keysPerNamespace == origin.statistics().keysPerNamespace)
         }
     }
 

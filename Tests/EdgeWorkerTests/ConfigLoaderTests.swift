@@ -185,6 +185,62 @@ struct ConfigLoaderTests {
         #expect(prod.storage.durable == false)
     }
 
+    @Test func replicationSectionMakesAReplicaAndIsOverriddenKeyByKeyInAnEnvironment() throws {
+        let text = """
+            name = "w"
+
+            [replication]
+            replica_of = "http://10.0.0.1:8080"
+            poll_wait_seconds = 10
+            page_size = 250
+
+            [env.fra1.replication]
+            replica_of = "https://origin.example.com"
+            """
+        let base = try ConfigLoader.parse(text)
+        #expect(base.replication.replicaOf == "http://10.0.0.1:8080")
+        #expect(base.replication.pollWaitSeconds == 10)
+        #expect(base.replication.pageSize == 250)
+        #expect(base.warnings.isEmpty)
+
+        let pop = try ConfigLoader.parse(text, environment: "fra1")
+        #expect(pop.replication.replicaOf == "https://origin.example.com")
+        #expect(pop.replication.pollWaitSeconds == 10)  // not overridden: the top-level value stays
+        #expect(pop.replication.pageSize == 250)
+
+        // Without the section a node is an origin, with the defaults.
+        let origin = try ConfigLoader.parse("name = \"w\"\n")
+        #expect(origin.replication == ReplicationSettings())
+        #expect(origin.replication.replicaOf == nil)
+        #expect(origin.replication.pollWaitSeconds == 25)
+        #expect(origin.replication.pageSize == 1000)
+    }
+
+    @Test func replicaOfThatIsNotAnHTTPURLIsAnErrorOnItsLine() {
+        for bad in ["10.0.0.1:8080", "ftp://10.0.0.1/", "http://", "origin"] {
+            let error = configError { try ConfigLoader.parse("name = \"w\"\n[replication]\nreplica_of = \"\(bad)\"\n", file: "w.toml") }
+            #expect(error?.line == 3, "\(bad)")
+            #expect(error?.message.contains("replica_of must be the origin's http(s) URL") == true, "\(bad)")
+        }
+        let notAString = configError { try ConfigLoader.parse("[replication]\nreplica_of = 8080\n") }
+        #expect(notAString?.message.contains("\"replica_of\" must be a string") == true)
+        let notATable = configError { try ConfigLoader.parse("replication = \"http://10.0.0.1:8080\"\n") }
+        #expect(notATable?.message.contains("[replication] must be a table") == true)
+    }
+
+    @Test func outOfRangeReplicationSettingsAreErrorsAndUnknownKeysWarn() throws {
+        let wait = configError { try ConfigLoader.parse("[replication]\npoll_wait_seconds = 31\n") }
+        #expect(wait?.message.contains("poll_wait_seconds must be between 1 and 30") == true)
+        #expect(wait?.line == 2)
+        let page = configError { try ConfigLoader.parse("[replication]\npage_size = 0\n") }
+        #expect(page?.message.contains("page_size must be between 1 and 10000") == true)
+        let config = try ConfigLoader.parse("[replication]\nreplicaof = \"http://10.0.0.1:8080\"\n", file: "w.toml")
+        #expect(config.replication.replicaOf == nil)
+        #expect(config.warnings.count == 1)
+        #expect(config.warnings.first?.contains("replication.replicaof") == true)
+        #expect(config.warnings.first?.contains("w.toml:2") == true)
+    }
+
     @Test func previewIDIsUsedOnlyInPreviewMode() throws {
         let text = """
             kv_namespaces = [

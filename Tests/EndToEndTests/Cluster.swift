@@ -71,6 +71,8 @@ final class EdgeNode: @unchecked Sendable {
         [vars]
         ENVIRONMENT = "cluster"
         RATE_LIMIT_MANAGEMENT_PER_MINUTE = "1000000"
+        # A registration hashes its password: at the production scrypt cost, seconds in a debug build.
+        PASSWORD_SCRYPT_N = "16384"
 
         [server]
         port = \(port)

@@ -59,21 +59,30 @@ private func accessLog(of node: EdgeNode, target: String) -> [JSONValue] {
     }
 }
 
+/// Runs `body` with the nodes of a test and their origin, started, with an admin token on it; when
+/// nginx is missing, records that instead.
+private func withOrigin(accessLog: String = "off",
+                        _ body: (_ nodes: NodeSet, _ origin: EdgeNode, _ token: String) async throws -> Void) async throws {
+    guard PoPProxy.nginx != nil else {
+        Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
+        return
+    }
+    try await NodeSet.with { nodes in
+        let origin = try nodes.node("origin", accessLog: accessLog)
+        try await origin.start()
+        let directory = origin.directory
+        let token = try await offPool {
+            try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                     in: directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try await body(nodes, origin, token)
+    }
+}
+
 @Suite("Through the PoP's nginx (scripts/nginx)", .serialized)
 struct ReverseProxyTests {
     @Test func readsReachAReplicaWritesReachTheOriginAndTheClientIPIsNginxs() async throws {
-        guard PoPProxy.nginx != nil else {
-            Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
-            return
-        }
-        try await NodeSet.with { nodes in
-            let origin = try nodes.node("origin", accessLog: "info")
-            try await origin.start()
-            let originDirectory = origin.directory
-            let token = try await offPool {
-                try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                         in: originDirectory).out.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+        try await withOrigin(accessLog: "info") { nodes, origin, token in
             let replicas = try (1...2).map { try nodes.node("replica\($0)", replicaOf: origin.url, accessLog: "info") }
             for replica in replicas { try await replica.start() }
             let proxy = try PoPProxy(root: nodes.root, origin: origin, replicas: replicas, pop: "test-pop")
@@ -120,18 +129,7 @@ struct ReverseProxyTests {
     }
 
     @Test func readsGoOnWhenTheOriginIsDownAndFallBackToItWhenNoReplicaIsUp() async throws {
-        guard PoPProxy.nginx != nil else {
-            Issue.record("nginx is not installed: apt-get install nginx-light (scripts/test does)")
-            return
-        }
-        try await NodeSet.with { nodes in
-            let origin = try nodes.node("origin")
-            try await origin.start()
-            let originDirectory = origin.directory
-            let token = try await offPool {
-                try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                         in: originDirectory).out.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
+        try await withOrigin { nodes, origin, token in
             let replica = try nodes.node("replica", replicaOf: origin.url)
             try await replica.start()
             let proxy = try PoPProxy(root: nodes.root, origin: origin, replicas: [replica], pop: "p")
@@ -148,6 +146,40 @@ struct ReverseProxyTests {
             try await origin.start()
             await replica.stop()
             #expect(try await curlOffPool(auth + ["-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]) == "200")
+        }
+    }
+
+    @Test func evaluationPOSTsThatAReplicaWithoutItsSnapshotRefusesGoOnToAnotherReplica() async throws {
+        try await withOrigin(accessLog: "info") { nodes, origin, token in
+            // It follows an origin that is not there: it never gets a snapshot, so it answers every
+            // application request with 503 REPLICA_NOT_READY.
+            let unready = try nodes.node("unready", replicaOf: "http://127.0.0.1:\(freePort())", accessLog: "info")
+            try await unready.start()
+            let replica = try nodes.node("replica", replicaOf: origin.url, accessLog: "info")
+            try await replica.start()
+            #expect(await eventually { try await replica.status()["state"] == "following" })
+            // The unready replica first: it is the one nginx's round robin tries first.
+            let proxy = try PoPProxy(root: nodes.root, origin: origin, replicas: [unready, replica], pop: "p")
+            nodes.onStop { proxy.stop() }
+            try await proxy.start()
+            let pop = "http://127.0.0.1:\(proxy.port)"
+
+            // Until nginx has tried the unready replica with an evaluation (after a 503 it leaves
+            // that replica alone for 2 s), every evaluation through the PoP must still be answered.
+            let evaluate = ["-H", "Authorization: Bearer \(token)", "-o", "/dev/null", "-w", "%{http_code}",
+                            "-X", "POST", pop + "/api/v1/evaluate", "--data", #"{"context":{}}"#]
+            var codes: [String] = []
+            var refusedByUnready: [JSONValue] = []
+            let deadline = Date().addingTimeInterval(10)
+            while refusedByUnready.isEmpty && Date() < deadline {
+                codes.append(try await curlOffPool(evaluate))
+                try await Task.sleep(nanoseconds: 150_000_000)  // (access logs are flushed every 100 ms)
+                refusedByUnready = accessLog(of: unready, target: "/api/v1/evaluate").filter { $0["status"]?.doubleValue == 503 }
+            }
+            #expect(!refusedByUnready.isEmpty, "nginx never sent an evaluation to the unready replica")
+            #expect(!codes.isEmpty && codes.allSatisfy { $0 == "200" }, "\(codes)")
+            #expect(await eventually(timeout: 3) { accessLog(of: replica, target: "/api/v1/evaluate").count == codes.count })
+            #expect(accessLog(of: origin, target: "/api/v1/evaluate").isEmpty)
         }
     }
 }
