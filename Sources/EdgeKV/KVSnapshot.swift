@@ -91,24 +91,45 @@ extension KVStore {
     /// a 400 when the file is not a store snapshot.
     static func readSnapshot<R>(at path: String, operation: String,
                                 _ body: (_ txn: OpaquePointer, _ meta: MDB_dbi) throws -> R) throws -> R {
+        try withSnapshot(at: path, operation: operation, writable: false, body)
+    }
+
+    /// Opens the snapshot file at `path` with its `__meta` database, in a read transaction, or in a
+    /// write transaction committed durably after `body` when `writable`; a 400 when the file is not
+    /// a store snapshot.
+    private static func withSnapshot<R>(at path: String, operation: String, writable: Bool,
+                                        _ body: (_ txn: OpaquePointer, _ meta: MDB_dbi) throws -> R) throws -> R {
         var envPointer: OpaquePointer?
         try mdbCheck(mdb_env_create(&envPointer), operation)
         guard let env = envPointer else { throw KVError.storage(operation, code: -1) }
         defer { mdb_env_close(env) }
         mdb_env_set_maxdbs(env, 1024)
-        let rc = mdb_env_open(env, path, UInt32(MDB_NOSUBDIR | MDB_RDONLY | MDB_NOLOCK), 0o644)
+        if writable {
+            // A compacted copy has no free pages: leave room for a few writes.
+            var info = stat()
+            guard stat(path, &info) == 0 else { throw KVError(operation: operation, status: 500, message: "Cannot read \(path).") }
+            mdb_env_set_mapsize(env, Int(info.st_size) + (16 << 20))
+        }
+        let rc = mdb_env_open(env, path, UInt32(MDB_NOSUBDIR | MDB_NOLOCK) | (writable ? 0 : UInt32(MDB_RDONLY)), 0o644)
         guard rc == 0 else {
             throw KVError(operation: operation, status: 400, message: "\(path) is not a store snapshot (\(MDBCode.describe(rc))).")
         }
         var txnPointer: OpaquePointer?
-        try mdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txnPointer), operation)
+        try mdbCheck(mdb_txn_begin(env, nil, writable ? 0 : UInt32(MDB_RDONLY), &txnPointer), operation)
         guard let txn = txnPointer else { throw KVError.storage(operation, code: -1) }
-        defer { mdb_txn_abort(txn) }
+        var finished = false
+        defer { if !finished { mdb_txn_abort(txn) } }
         var meta: MDB_dbi = 0
         guard mdb_dbi_open(txn, metaName, 0, &meta) == 0 else {
             throw KVError(operation: operation, status: 400, message: "\(path) is an LMDB file but not a store snapshot.")
         }
-        return try body(txn, meta)
+        let result = try body(txn, meta)
+        if writable {
+            finished = true  // mdb_txn_commit frees the transaction even when it fails
+            try mdbCheck(mdb_txn_commit(txn), operation)
+            try mdbCheck(mdb_env_sync(env, 1), operation)
+        }
+        return result
     }
 
     /// Replaces the store in `directory` with the snapshot at `path`. The store must not be open in
@@ -168,33 +189,9 @@ extension KVStore {
 
     /// Gives the snapshot file at `path` a new history id, durably.
     static func startNewHistory(inSnapshotAt path: String) throws {
-        var envPointer: OpaquePointer?
-        try mdbCheck(mdb_env_create(&envPointer), "restore")
-        guard let env = envPointer else { throw KVError.storage("restore", code: -1) }
-        defer { mdb_env_close(env) }
-        mdb_env_set_maxdbs(env, 1024)
-        // A compacted copy has no free pages: leave room for the one write.
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw KVError(operation: "restore", status: 500, message: "Cannot read \(path).") }
-        mdb_env_set_mapsize(env, Int(info.st_size) + (16 << 20))
-        try mdbCheck(mdb_env_open(env, path, UInt32(MDB_NOSUBDIR | MDB_NOLOCK), 0o644), "restore")
-        var txnPointer: OpaquePointer?
-        try mdbCheck(mdb_txn_begin(env, nil, 0, &txnPointer), "restore")
-        guard let txn = txnPointer else { throw KVError.storage("restore", code: -1) }
-        var meta: MDB_dbi = 0
-        let opened = mdb_dbi_open(txn, metaName, 0, &meta)
-        guard opened == 0 else {
-            mdb_txn_abort(txn)
-            throw KVError(operation: "restore", status: 400, message: "\(path) is an LMDB file but not a store snapshot.")
-        }
-        do {
+        try withSnapshot(at: path, operation: "restore", writable: true) { txn, meta in
             try writeBytes(txn: txn, dbi: meta, key: historyKey, value: Array(newHistory().utf8))
-        } catch {
-            mdb_txn_abort(txn)
-            throw error
         }
-        try mdbCheck(mdb_txn_commit(txn), "restore")
-        try mdbCheck(mdb_env_sync(env, 1), "restore")
     }
 }
 

@@ -122,12 +122,9 @@ final class CompiledFlag: Sendable {
         return index == 0 ? base : entries[index - 1]
     }
 
-    /// Every settings of the flag: the base, then the entries.
-    var allSettings: [Settings] { [base] + entries }
-
     /// The instants at which the flag's schedule switches it.
     var scheduleInstants: [Double] {
-        [liveFrom, liveUntil].filter(\.isFinite) + allSettings.flatMap(\.scheduleInstants)
+        [liveFrom, liveUntil].filter(\.isFinite) + ([base] + entries).flatMap(\.scheduleInstants)
     }
 
     @inline(__always)
