@@ -91,7 +91,7 @@ public final class ReplicaFollower: Sendable {
     private var stopping: Bool { state.withLock { $0.stopping } }
 
     private func run() async {
-        var backoff = settings.minBackoffSeconds
+        var backoff = Backoff(minimum: settings.minBackoffSeconds, maximum: settings.maxBackoffSeconds)
         // Whether the last poll went through on the connection the next one will use. A poll that
         // opens a connection does not wait at the origin: FoundationNetworking's client spins a
         // core for as long as the first request on a new connection is outstanding (25 s for a
@@ -104,15 +104,14 @@ public final class ReplicaFollower: Sendable {
                 }
                 try await followOnePage(wait: connected ? settings.waitSeconds : 0)
                 connected = true
-                backoff = settings.minBackoffSeconds
+                backoff.reset()
             } catch {
                 connected = false
                 if stopping { break }
                 noteFailure(error)
                 // In short slices, so that a stop is not kept waiting for the whole backoff.
-                let until = clock() + backoff * Double.random(in: 0.8...1.2)
+                let until = clock() + backoff.next()
                 while !stopping && clock() < until { try? await Task.sleep(nanoseconds: 50_000_000) }
-                backoff = min(backoff * 2, settings.maxBackoffSeconds)
             }
         }
     }
@@ -227,4 +226,27 @@ public final class ReplicaFollower: Sendable {
             return out
         }
     }
+}
+
+/// Capped exponential backoff with ±20% jitter, so that replicas cut off together do not all come
+/// back in the same instant.
+struct Backoff {
+    let minimum: Double
+    let maximum: Double
+    private var current: Double
+
+    init(minimum: Double, maximum: Double) {
+        self.minimum = minimum
+        self.maximum = max(minimum, maximum)
+        current = minimum
+    }
+
+    /// The delay before the next attempt; each call doubles the one after, up to the cap.
+    mutating func next() -> Double {
+        defer { current = min(current * 2, maximum) }
+        return current * Double.random(in: 0.8...1.2)
+    }
+
+    /// After a success: the next failure waits the minimum again.
+    mutating func reset() { current = minimum }
 }
