@@ -15,12 +15,14 @@ public final class EdgeServer: Sendable {
     private let group: any EventLoopGroup
     private let connections = ConnectionRegistry()
     private let serverChannel = Mutex<(any Channel)?>(nil)
+    private let flushers: [ObjectIdentifier: TickFlusher]
 
     public var background: BackgroundWork { app.background }
 
     public init(worker: any Worker, env: Env, settings: ServerSettings, group: any EventLoopGroup,
                 logger: Logger = Logger(label: "edgeworker")) {
         self.group = group
+        flushers = TickFlusher.forEachLoop(of: group)
         let accessLog = AccessLog(level: settings.accessLog)
         app = ServerContext(worker: worker, env: env, settings: settings, accessLog: accessLog,
                             background: BackgroundWork(), logger: logger)
@@ -32,6 +34,7 @@ public final class EdgeServer: Sendable {
         let app = self.app
         let connections = self.connections
         let settings = app.settings
+        let flushers = self.flushers
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,7 +54,8 @@ public final class EdgeServer: Sendable {
                     try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeoutSeconds * 1e9))))
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     try sync.addHandler(decoder)
-                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline, decoder: decoder))
+                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline, decoder: decoder,
+                                                       flusher: flushers[ObjectIdentifier(channel.eventLoop)]))
                 }
             }
         let channel = try await bootstrap.bind(host: settings.ip, port: settings.port).get()

@@ -43,11 +43,15 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     private var quiescing = false
     private var peer = "unknown"
+    /// The channel's event loop's flusher (nil: each answer is flushed at once).
+    private let flusher: TickFlusher?
 
-    init(app: ServerContext, deadline: RequestDeadline, decoder: ByteToMessageHandler<HTTPRequestDecoder>) {
+    init(app: ServerContext, deadline: RequestDeadline, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
+         flusher: TickFlusher? = nil) {
         self.app = app
         self.deadline = deadline
         self.decoder = decoder
+        self.flusher = flusher
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -388,8 +392,16 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
-        // Kept alive: nothing waits on this write, so no promise is made for it.
-        if let last { context.writeAndFlush(wrapOutboundOut(last), promise: nil) }
+        // Kept alive: nothing waits on this write, so no promise is made for it; it is flushed with
+        // the other answers of this turn of the event loop (see `TickFlusher`).
+        if let last {
+            if let flusher {
+                context.write(wrapOutboundOut(last), promise: nil)
+                flusher.flushAtEndOfTurn(context)
+            } else {
+                context.writeAndFlush(wrapOutboundOut(last), promise: nil)
+            }
+        }
         if !queue.isEmpty {
             start(queue.removeFirst(), context: context)
         }
