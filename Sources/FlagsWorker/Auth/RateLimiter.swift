@@ -21,6 +21,12 @@ final class RateLimiter: Sendable {
     }
     private let windows = Mutex<[WindowKey: Window]>([:])
 
+    private static func count(_ window: inout Window, start: Int64, limit: Int) -> Int {
+        if window.start != start { window = Window(start: start, count: 0) }
+        window.count = window.count < limit ? window.count + 1 : limit + 1
+        return window.count
+    }
+
     private struct WindowKey: Hashable {
         var kind: UInt8
         var key: String
@@ -48,11 +54,8 @@ final class RateLimiter: Sendable {
         let start = nowMillis - nowMillis % windowMillis
         let count = windows.withLock { windows -> Int in
             if windows.count > 100_000 { windows = windows.filter { $0.value.start == start } }
-            var window = windows[key] ?? Window(start: start, count: 0)
-            if window.start != start { window = Window(start: start, count: 0) }
-            if window.count < limit { window.count += 1 } else { window.count = limit + 1 }
-            windows[key] = window
-            return window.count
+            // One hash of the key: the window is counted in place.
+            return Self.count(&windows[key, default: Window(start: start, count: 0)], start: start, limit: limit)
         }
         return Decision(allowed: count <= limit, limit: limit, remaining: max(0, limit - count),
                         resetMillis: start + windowMillis)
