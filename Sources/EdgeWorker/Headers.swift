@@ -59,6 +59,15 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     public static func equal(_ a: String, _ b: String) -> Bool {
         let (x, y) = (a.utf8, b.utf8)
         guard x.count == y.count else { return false }
+        // Over contiguous bytes (native strings, small or not): a plain loop, not the generic
+        // element-wise walk of two UTF-8 views, which was 4% of a worker's time per request.
+        let fast = x.withContiguousStorageIfAvailable { xs in
+            y.withContiguousStorageIfAvailable { ys in
+                for i in 0..<xs.count where lower(xs[i]) != lower(ys[i]) { return false }
+                return true
+            }
+        }
+        if let fast, let equal = fast { return equal }
         return x.elementsEqual(y) { lower($0) == lower($1) }
     }
 

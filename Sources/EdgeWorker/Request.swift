@@ -31,8 +31,15 @@ public struct Request: Sendable {
         return ""
     }
 
-    /// Where `?` is: searched byte-wise (a `Character` search would walk grapheme clusters).
-    private var queryMark: String.Index? { target.utf8.firstIndex(of: UInt8(ascii: "?")) }
+    /// Where `?` is: searched byte-wise (a `Character` search would walk grapheme clusters), over the
+    /// string's contiguous bytes when it has them (a native string always does).
+    private var queryMark: String.Index? {
+        let utf8 = target.utf8
+        if let offset = utf8.withContiguousStorageIfAvailable({ $0.firstIndex(of: UInt8(ascii: "?")) }) {
+            return offset.map { utf8.index(utf8.startIndex, offsetBy: $0) }
+        }
+        return utf8.firstIndex(of: UInt8(ascii: "?"))
+    }
 
     /// The first value of query parameter `name`, percent-decoded (`+` as space).
     public func queryParameter(_ name: String) -> String? {

@@ -51,6 +51,10 @@ struct HeadersTests {
         #expect(h["X-Ä"] == "1")
         #expect(h["X-AB"] == nil)
         #expect(h["X-"] == nil)
+        // Names longer than a small string's inline storage compare the same way.
+        let long: Headers = ["Access-Control-Expose-Headers": "ETag"]
+        #expect(long["access-control-expose-headers"] == "ETag")
+        #expect(long["access-control-expose-headerz"] == nil)
     }
 
     @Test func iterationKeepsArrivalOrderAndOriginalCase() {
@@ -71,6 +75,10 @@ struct RequestTests {
         let empty = Request(method: "GET", target: "/a?")
         #expect(empty.path == "/a")
         #expect(empty.query == "")
+        // The split is by byte offset: multi-byte characters before the mark keep it in place.
+        let unicode = Request(method: "GET", target: "/é/ü" + String(repeating: "ß", count: 40) + "?q=ä")
+        #expect(unicode.path == "/é/ü" + String(repeating: "ß", count: 40))
+        #expect(unicode.query == "q=ä")
     }
 
     @Test func queryParametersArePercentAndPlusDecoded() {
