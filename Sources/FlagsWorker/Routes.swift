@@ -98,8 +98,5 @@ extension FlagsWorker {
 
 extension Service {
     @Sendable
-    static func health(_ call: Call) throws(APIError) -> Response {
-        .json(["status": "ok", "environment": .string(call.service.settings.environment)],
-              headers: ["Cache-Control": CachePolicy.health])
-    }
+    static func health(_ call: Call) throws(APIError) -> Response { call.service.health }
 }

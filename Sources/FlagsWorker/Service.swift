@@ -40,6 +40,8 @@ final class Service: Sendable {
     let lockout: LoginLockout
     let tracking = TrackCounter()
     let metrics: EvaluationMetrics
+    /// `GET /health`'s answer: fixed for the life of the service, so built and tagged once.
+    let health: Response
     private let prepared = Atomic<Bool>(false)
     /// True once `prepare` has run: the store is seeded and the session keys installed.
     var isPrepared: Bool { prepared.load(ordering: .acquiring) }
@@ -59,6 +61,8 @@ final class Service: Sendable {
         passwords = PasswordHasher(cost: settings.scryptCost)
         lockout = LoginLockout(maxFailures: settings.loginMaxFailures, windowSeconds: settings.loginLockoutSeconds)
         metrics = EvaluationMetrics(since: env.clock())
+        health = ETag.tagged(.json(["status": "ok", "environment": .string(settings.environment)],
+                                   headers: ["Cache-Control": CachePolicy.health]))
     }
 
     /// Creates the `default` project on an empty store and installs the bootstrap token; idempotent.

@@ -11,6 +11,13 @@ struct HTTPBehaviourTests {
         let health = await api.call("GET", "/health", token: "")
         #expect(health.json == ["status": "ok", "environment": "staging"])
         #expect(health.headers["Cache-Control"] == "private, max-age=10, stale-while-revalidate=30")
+        // Built once per service, with its ETag: the same tag each time, and a 304 for it.
+        let tag = try #require(health.headers["ETag"])
+        #expect(await api.call("GET", "/health", token: "").headers["ETag"] == tag)
+        let again = await api.call("GET", "/health", headers: ["If-None-Match": tag])
+        #expect(again.status == 304)
+        #expect(again.text.isEmpty)
+        #expect(await api.call("GET", "/health", headers: ["If-None-Match": "\"0000000000000000\""]).status == 200)
     }
 
     @Test func etagRoundTripGives304() async throws {
