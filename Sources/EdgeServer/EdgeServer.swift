@@ -40,6 +40,9 @@ public final class EdgeServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A client that sends its request and shuts its side (`nc -N`, some health checkers) still
+            // gets its answer: HTTPHandler closes once the requests it has are answered.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 guard connections.admit(channel, limit: settings.maxConnections) else {
                     return channel.close()

@@ -42,6 +42,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var responding = false
     private var readHeld = false
     private var quiescing = false
+    /// The client shut its side of the connection: answer what it sent, then close.
+    private var inputClosed = false
     private var peer = "unknown"
     /// The channel's event loop's flusher (nil: each answer is flushed at once).
     private let flusher: TickFlusher?
@@ -117,13 +119,20 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             // A keep-alive connection with nothing in flight has been quiet too long.
-            if isIdle { context.close(promise: nil) }
+            if isIdle { close(context: context) }
             return
         }
         if event is ChannelShouldQuiesceEvent {
             // Graceful shutdown: an idle connection closes now, a busy one after its current response.
             quiescing = true
-            if isIdle { context.close(promise: nil) }
+            if isIdle { close(context: context) }
+            return
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // Nothing more can arrive: a request still incomplete never will be. One in flight or
+            // queued is answered first (`finish` closes after the last).
+            inputClosed = true
+            if !responding && queue.isEmpty { close(context: context) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -142,6 +151,13 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         queue.removeAll()
         receiving = .rejected
+        close(context: context)
+    }
+
+    /// Closes the connection after flushing what is written: a kept-alive answer waits for the end
+    /// of the loop's turn to be flushed (`TickFlusher`), and a close drops unflushed writes.
+    private func close(context: ChannelHandlerContext) {
+        context.flush()
         context.close(promise: nil)
     }
 
@@ -359,7 +375,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             pipeline.removeHandler(decoder, promise: nil)
         } catch {
             app.logger.error("WebSocket upgrade failed", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
+            close(context: context)
         }
     }
 
@@ -409,6 +425,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             readHeld = false
             context.read()
         }
+        if inputClosed && !responding && queue.isEmpty { close(context: context) }
     }
 
     static func address(_ address: SocketAddress?) -> String {

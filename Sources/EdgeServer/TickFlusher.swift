@@ -35,7 +35,8 @@ final class TickFlusher: @unchecked Sendable {
 
     private func flushAll() {
         scheduled = false
-        // A flush may close a channel, whose handlers may write and ask again: those go to the next turn.
+        // A flush may close a channel, whose handlers may write and ask again: those are flushed by
+        // the task that asking schedules, later in this same turn.
         swap(&pending, &spare)
         for context in spare { context.flush() }
         spare.removeAll(keepingCapacity: true)

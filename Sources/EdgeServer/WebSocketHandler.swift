@@ -146,6 +146,9 @@ final class WebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
                 let ping = WebSocketFrame(fin: true, opcode: .ping, data: context.channel.allocator.buffer(capacity: 0))
                 context.writeAndFlush(wrapOutboundOut(ping), promise: nil)
             }
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            // The client shut its side without a close frame: nothing more can arrive.
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }

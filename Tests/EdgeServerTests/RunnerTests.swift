@@ -10,6 +10,11 @@ import Testing
 struct ProbeWorker: Worker {
     let finishedBackgroundWork: Flag
 
+    /// `/now` is answered without a task, as the flag service answers its hot routes.
+    func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? {
+        request.path == "/now" ? .text("now \(request.queryParameter("q") ?? "-")") : nil
+    }
+
     func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response {
         switch request.path {
         case "/hello":

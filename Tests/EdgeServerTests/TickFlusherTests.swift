@@ -59,18 +59,49 @@ struct TickFlusherTests {
     }
 
     /// Through the real runner: many keep-alive connections asking at once all get their own answers,
-    /// round after round (a flush lost at the end of a turn would leave a client waiting).
-    @Test func concurrentKeepAliveConnectionsAllGetTheirAnswers() async throws {
+    /// round after round, on the immediate path (answered in the read, flushed at the end of the turn)
+    /// and through a task (a flush lost at the end of a turn would leave a client waiting).
+    @Test(arguments: ["/now", "/echo"])
+    func concurrentKeepAliveConnectionsAllGetTheirAnswers(path: String) async throws {
         try await withRunner { _, port, _ in
             let clients = try (0..<24).map { _ in try RawHTTPClient(port: port) }
             for round in 0..<5 {
                 for (index, client) in clients.enumerated() {
-                    try client.send("GET /echo?q=\(round)-\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    try client.send("GET \(path)?q=\(round)-\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
                 }
                 for (index, client) in clients.enumerated() {
-                    #expect(await client.readResponse(timeout: 5)?.text == "GET 0 \(round)-\(index)")
+                    let expected = path == "/now" ? "now \(round)-\(index)" : "GET 0 \(round)-\(index)"
+                    #expect(await client.readResponse(timeout: 5)?.text == expected)
                 }
             }
+        }
+    }
+
+    /// A client that sends its requests and shuts its side at once (`nc -N`, some health checkers)
+    /// gets every answer, then the connection closes: the FIN arrives in the same read as the
+    /// requests, and a close then would drop answers still waiting for the end-of-turn flush.
+    @Test(arguments: ["/now", "/echo"])
+    func aClientThatShutsItsSideAfterAskingGetsItsAnswers(path: String) async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET \(path)?q=a HTTP/1.1\r\nHost: x\r\n\r\nGET \(path)?q=b HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.shutdownWrite()
+            let prefix = path == "/now" ? "now" : "GET 0"
+            #expect(await client.readResponse()?.text == "\(prefix) a")
+            #expect(await client.readResponse()?.text == "\(prefix) b")
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    /// In one read: a request answered at once, one still running in a task, then bytes that are not
+    /// HTTP. The connection closes without a 400 (a response is under way), but the first answer,
+    /// already written, is flushed before the close instead of dropped with it.
+    @Test func anAnswerWrittenBeforeAMalformedRequestIsNotLost() async throws {
+        try await withRunner { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            try client.send("GET /now?q=ok HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
+            #expect(await client.readResponse()?.text == "now ok")
+            #expect(await client.isClosedByPeer())
         }
     }
 }
