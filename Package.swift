@@ -70,7 +70,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
         ]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
-        .testTarget(name: "EdgeReplicationTests", dependencies: ["EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON"]),
+        .testTarget(name: "EdgeReplicationTests", dependencies: [
+            "EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgeServer",
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "EdgeServerTests", dependencies: [
             "EdgeServer", "EdgeWorker", "EdgeJSON",
             .product(name: "NIOPosix", package: "swift-nio"),

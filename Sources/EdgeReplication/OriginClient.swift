@@ -47,8 +47,17 @@ public final class OriginClient: @unchecked Sendable {
     private let secret: String
     private let session: URLSession
     private let configuration: URLSessionConfiguration
-    /// Sessions of downloads in flight, so that `invalidate` reaches them too.
-    private let downloads = Mutex<(sessions: [ObjectIdentifier: URLSession], invalidated: Bool)>(([:], false))
+    /// What is in flight — download sessions and request tasks — so that `invalidate` reaches all of
+    /// it. A request starts under this lock, after checking `invalidated`: one started on a session
+    /// already invalidated is never run by FoundationNetworking, and its caller would wait for ever
+    /// (a replica stopping just as it reconnected did not exit).
+    private let inFlight = Mutex<InFlight>(InFlight())
+
+    private struct InFlight {
+        var sessions: [ObjectIdentifier: URLSession] = [:]
+        var tasks: [ObjectIdentifier: URLSessionTask] = [:]
+        var invalidated = false
+    }
 
     /// - Parameter origin: the origin's base URL (`http://10.0.0.1:8080`).
     public init(origin: String, secret: String, longestWait: Double = 30) throws(OriginError) {
@@ -70,13 +79,31 @@ public final class OriginClient: @unchecked Sendable {
 
     /// Cancels whatever is in flight (a long poll, a download); the client is unusable after.
     public func invalidate() {
-        let inFlight = downloads.withLock { d -> [URLSession] in
-            d.invalidated = true
-            defer { d.sessions.removeAll() }
-            return Array(d.sessions.values)
+        let (sessions, tasks) = inFlight.withLock { f -> ([URLSession], [URLSessionTask]) in
+            f.invalidated = true
+            defer { f.sessions.removeAll(); f.tasks.removeAll() }
+            return (Array(f.sessions.values), Array(f.tasks.values))
         }
+        for task in tasks { task.cancel() }
         session.invalidateAndCancel()
-        for download in inFlight { download.invalidateAndCancel() }
+        for download in sessions { download.invalidateAndCancel() }
+    }
+
+    /// Makes and resumes a task, recorded for `invalidate`, unless the client was stopped (nil then).
+    /// Under the lock, so that no stop comes between the check and the task: FoundationNetworking
+    /// makes a task on an invalidated session a fatal error.
+    private func startTask(_ make: () -> URLSessionTask) -> URLSessionTask? {
+        inFlight.withLock { f -> URLSessionTask? in
+            guard !f.invalidated else { return nil }
+            let task = make()
+            f.tasks[ObjectIdentifier(task)] = task
+            task.resume()
+            return task
+        }
+    }
+
+    private func finished(_ task: URLSessionTask) {
+        inFlight.withLock { _ = $0.tasks.removeValue(forKey: ObjectIdentifier(task)) }
     }
 
     /// The mutations after `since`, waiting up to `wait` seconds for one when there are none.
@@ -119,17 +146,20 @@ public final class OriginClient: @unchecked Sendable {
         patient.timeoutIntervalForRequest = 900
         let session = URLSession(configuration: patient, delegate: receiver, delegateQueue: nil)
         let id = ObjectIdentifier(session)
-        let admitted = downloads.withLock { d -> Bool in
-            guard !d.invalidated else { return false }
-            d.sessions[id] = session
+        let admitted = inFlight.withLock { f -> Bool in
+            guard !f.invalidated else { return false }
+            f.sessions[id] = session
             return true
         }
         guard admitted else { throw .unreachable("the client was stopped") }
         defer {
-            downloads.withLock { _ = $0.sessions.removeValue(forKey: id) }
+            inFlight.withLock { _ = $0.sessions.removeValue(forKey: id) }
             session.finishTasksAndInvalidate()
         }
-        let outcome = await receiver.run(session.dataTask(with: makeRequest("/__edge/snapshot")))
+        let request = makeRequest("/__edge/snapshot")
+        let started = await receiver.run { startTask { session.dataTask(with: request) } }
+        if let task = started.task { finished(task) }
+        guard let outcome = started.outcome else { throw .unreachable("the client was stopped") }
         do {
             let received = try outcome.get()
             return try await verify(received, at: path)
@@ -176,13 +206,25 @@ public final class OriginClient: @unchecked Sendable {
     }
 
     private func get(_ target: String) async throws(OriginError) -> (Int, [UInt8], HTTPURLResponse) {
-        do {
-            let (data, response) = try await session.data(for: makeRequest(target))
-            guard let http = response as? HTTPURLResponse else { throw OriginError.unreachable("not an HTTP answer") }
+        let request = makeRequest(target)
+        let call = OneCall()
+        let outcome = await withCheckedContinuation { continuation in
+            call.continuation = continuation
+            call.task = startTask {
+                session.dataTask(with: request) { data, response, error in
+                    call.finish(error.map { .failure($0) } ?? .success((data ?? Data(), response)))
+                }
+            }
+            if call.task == nil { call.finish(.failure(OriginError.unreachable("the client was stopped"))) }
+        }
+        if let task = call.task { finished(task) }
+        switch outcome {
+        case .success(let (data, response)):
+            guard let http = response as? HTTPURLResponse else { throw .unreachable("not an HTTP answer") }
             return (http.statusCode, [UInt8](data), http)
-        } catch let error as OriginError {
+        case .failure(let error as OriginError):
             throw error
-        } catch {
+        case .failure(let error):
             throw .unreachable(error.localizedDescription)
         }
     }
@@ -193,5 +235,22 @@ public final class OriginClient: @unchecked Sendable {
 
     private static func failure(_ status: Int, _ body: [UInt8]) -> OriginError {
         status == 401 ? .unauthorized : .unexpected(status: status, message: message(body))
+    }
+}
+
+/// One request's continuation, resumed once whoever answers first (its completion handler, or the
+/// client refusing to start it after a stop).
+private final class OneCall: @unchecked Sendable {
+    typealias Outcome = Result<(Data, URLResponse?), any Error>
+    private let lock = NSLock()
+    var continuation: CheckedContinuation<Outcome, Never>?
+    var task: URLSessionTask?
+
+    func finish(_ outcome: Outcome) {
+        lock.lock()
+        let continuation = self.continuation
+        self.continuation = nil
+        lock.unlock()
+        continuation?.resume(returning: outcome)
     }
 }

@@ -25,20 +25,25 @@ final class SnapshotReceiver: NSObject, URLSessionDataDelegate, @unchecked Senda
     private var response: HTTPURLResponse?
     private var errorBody: [UInt8] = []
     private var writeFailure: String?
-    private var continuation: CheckedContinuation<Result<Received, OriginError>, Never>?
+    private var continuation: CheckedContinuation<Result<Received, OriginError>?, Never>?
 
     init(path: String, progress: (@Sendable (Int, Int?) -> Void)?) {
         self.path = path
         self.progress = progress
     }
 
-    func run(_ task: URLSessionDataTask) async -> Result<Received, OriginError> {
-        await withCheckedContinuation { continuation in
+    /// Runs the task `start` makes and resumes; `start` gives none once the client is stopped, and
+    /// the outcome is nil then.
+    func run(_ start: () -> URLSessionTask?) async -> (task: URLSessionTask?, outcome: Result<Received, OriginError>?) {
+        var task: URLSessionTask?
+        let outcome: Result<Received, OriginError>? = await withCheckedContinuation { continuation in
             lock.lock()
             self.continuation = continuation
             lock.unlock()
-            task.resume()
+            task = start()
+            if task == nil { finish(nil) }
         }
+        return (task, outcome)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
@@ -90,6 +95,13 @@ final class SnapshotReceiver: NSObject, URLSessionDataDelegate, @unchecked Senda
         } else {
             outcome = .failure(.unreachable("no response"))
         }
+        lock.unlock()
+        finish(outcome)
+    }
+
+    /// Resumes the waiting `run` once, whoever comes first.
+    private func finish(_ outcome: Result<Received, OriginError>?) {
+        lock.lock()
         let continuation = self.continuation
         self.continuation = nil
         lock.unlock()
