@@ -47,17 +47,11 @@ public final class OriginClient: @unchecked Sendable {
     private let secret: String
     private let session: URLSession
     private let configuration: URLSessionConfiguration
-    /// What is in flight — download sessions and request tasks — so that `invalidate` reaches all of
-    /// it. A request starts under this lock, after checking `invalidated`: one started on a session
-    /// already invalidated is never run by FoundationNetworking, and its caller would wait for ever
+    /// The requests in flight (a poll, a download), so that `invalidate` cancels them. A request
+    /// starts under this lock, after checking `invalidated`: one started on a session already
+    /// invalidated is never run by FoundationNetworking, or traps, and its caller would wait for ever
     /// (a replica stopping just as it reconnected did not exit).
-    private let inFlight = Mutex<InFlight>(InFlight())
-
-    private struct InFlight {
-        var sessions: [ObjectIdentifier: URLSession] = [:]
-        var tasks: [ObjectIdentifier: URLSessionTask] = [:]
-        var invalidated = false
-    }
+    private let inFlight = Mutex<(tasks: [ObjectIdentifier: URLSessionTask], invalidated: Bool)>(([:], false))
 
     /// - Parameter origin: the origin's base URL (`http://10.0.0.1:8080`).
     public init(origin: String, secret: String, longestWait: Double = 30) throws(OriginError) {
@@ -79,14 +73,13 @@ public final class OriginClient: @unchecked Sendable {
 
     /// Cancels whatever is in flight (a long poll, a download); the client is unusable after.
     public func invalidate() {
-        let (sessions, tasks) = inFlight.withLock { f -> ([URLSession], [URLSessionTask]) in
+        let tasks = inFlight.withLock { f -> [URLSessionTask] in
             f.invalidated = true
-            defer { f.sessions.removeAll(); f.tasks.removeAll() }
-            return (Array(f.sessions.values), Array(f.tasks.values))
+            defer { f.tasks.removeAll() }
+            return Array(f.tasks.values)
         }
         for task in tasks { task.cancel() }
         session.invalidateAndCancel()
-        for download in sessions { download.invalidateAndCancel() }
     }
 
     /// Makes and resumes a task, recorded for `invalidate`, unless the client was stopped (nil then).
@@ -145,17 +138,7 @@ public final class OriginClient: @unchecked Sendable {
         let patient = configuration.copy() as! URLSessionConfiguration
         patient.timeoutIntervalForRequest = 900
         let session = URLSession(configuration: patient, delegate: receiver, delegateQueue: nil)
-        let id = ObjectIdentifier(session)
-        let admitted = inFlight.withLock { f -> Bool in
-            guard !f.invalidated else { return false }
-            f.sessions[id] = session
-            return true
-        }
-        guard admitted else { throw .unreachable("the client was stopped") }
-        defer {
-            inFlight.withLock { _ = $0.sessions.removeValue(forKey: id) }
-            session.finishTasksAndInvalidate()
-        }
+        defer { session.finishTasksAndInvalidate() }
         let request = makeRequest("/__edge/snapshot")
         let started = await receiver.run { startTask { session.dataTask(with: request) } }
         if let task = started.task { finished(task) }

@@ -49,7 +49,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let flusher: TickFlusher?
 
     init(app: ServerContext, deadline: RequestDeadline, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
-         flusher: TickFlusher? = nil) {
+         flusher: TickFlusher?) {
         self.app = app
         self.deadline = deadline
         self.decoder = decoder

@@ -84,12 +84,8 @@ struct FollowerBackoffTests {
     @Test func failedAttemptsAgainstAClosingOriginBackOff() async throws {
         let origin = try RefusingOrigin()
         defer { origin.stop() }
-        let directory = NSTemporaryDirectory() + "edge-backoff-\(UUID().uuidString)"
+        let (store, directory) = try makeReplicaStore(of: "http://127.0.0.1:\(origin.port)")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var options = KVStoreOptions()
-        options.mapSizeBytes = 64 << 20
-        options.role = .replica(of: "http://127.0.0.1:\(origin.port)")
-        let store = try KVStore(directory: directory, namespaces: ["flags"], options: options)
         defer { store.close() }
         var settings = ReplicaFollower.Settings()
         settings.minBackoffSeconds = 0.1

@@ -32,9 +32,8 @@ struct FollowerStopTests {
 
         var slowest = 0.0
         for attempt in 0..<24 {
-            var replicaOptions = options
-            replicaOptions.role = .replica(of: "http://127.0.0.1:\(port)")
-            let store = try KVStore(directory: root + "/replica-\(attempt)", namespaces: ["flags"], options: replicaOptions)
+            let (store, directory) = try makeReplicaStore(of: "http://127.0.0.1:\(port)", durable: false)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             var settings = ReplicaFollower.Settings()
             settings.waitSeconds = 25
             let follower = ReplicaFollower(store: store, client: try OriginClient(origin: "http://127.0.0.1:\(port)", secret: "s"),

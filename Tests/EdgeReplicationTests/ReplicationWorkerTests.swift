@@ -195,12 +195,8 @@ struct ReplicationMountTests {
     }
 
     @Test func aReplicaWithoutDataAnswers503UntilItsFirstSnapshot() async throws {
-        let directory = NSTemporaryDirectory() + "edge-gate-\(UUID().uuidString)"
+        let (store, directory) = try makeReplicaStore(of: "http://127.0.0.1:9")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        var options = KVStoreOptions()
-        options.mapSizeBytes = 64 << 20
-        options.role = .replica(of: "http://127.0.0.1:9")
-        let store = try KVStore(directory: directory, namespaces: ["flags"], options: options)
         defer { store.close() }
         let follower = ReplicaFollower(store: store, client: try OriginClient(origin: "http://127.0.0.1:9", secret: "s"),
                                        logger: .init(label: "test"))
