@@ -48,16 +48,16 @@ public final class EdgeServer: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    let deadline = RequestDeadline(timeoutSeconds: settings.requestTimeoutSeconds,
-                                                   errorBody: app.errorBody(408, "Request timed out"))
+                    let timeouts = ConnectionTimeouts(requestTimeoutSeconds: settings.requestTimeoutSeconds,
+                                                      idleTimeoutSeconds: settings.idleTimeoutSeconds,
+                                                      errorBody: app.errorBody(408, "Request timed out"))
                     // Responses are framed by HTTPHandler itself (ResponseEncoder), so only the
                     // request side of NIO's HTTP codec is in the pipeline.
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(deadline)
-                    try sync.addHandler(IdleStateHandler(readTimeout: .nanoseconds(Int64(settings.idleTimeoutSeconds * 1e9))))
+                    try sync.addHandler(timeouts)
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     try sync.addHandler(decoder)
-                    try sync.addHandler(HTTPHandler(app: app, deadline: deadline, decoder: decoder,
+                    try sync.addHandler(HTTPHandler(app: app, timeouts: timeouts, decoder: decoder,
                                                        flusher: flushers[ObjectIdentifier(channel.eventLoop)]))
                 }
             }

@@ -34,7 +34,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private static let maxQueued = 16
 
     private let app: ServerContext
-    private let deadline: RequestDeadline
+    private let timeouts: ConnectionTimeouts
     /// The request decoder before this handler; removed on a WebSocket upgrade.
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private var receiving = Receiving.idle
@@ -48,10 +48,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The channel's event loop's flusher (nil: each answer is flushed at once).
     private let flusher: TickFlusher?
 
-    init(app: ServerContext, deadline: RequestDeadline, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
+    init(app: ServerContext, timeouts: ConnectionTimeouts, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
          flusher: TickFlusher?) {
         self.app = app
-        self.deadline = deadline
+        self.timeouts = timeouts
         self.decoder = decoder
         self.flusher = flusher
     }
@@ -102,7 +102,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             guard case .request(let head, let body) = receiving else { return }
             receiving = .idle
-            deadline.requestComplete()
+            timeouts.requestComplete()
             enqueue(.request(head, body), context: context)
         }
     }
@@ -198,7 +198,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// since the client may still be sending a body we will not read.
     private func reject(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
         receiving = .rejected
-        deadline.requestComplete()
+        timeouts.requestComplete()
         enqueue(.rejection(head, status, message), context: context)
     }
 
@@ -369,7 +369,9 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                       ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: WebSocketHandler.maxMessageBytes)),
                                       WebSocketHandler(session: session)],
                                      position: .after(decoder))
-            pipeline.removeHandler(deadline, promise: nil)
+            // The request deadline means nothing to frames; the idle event goes on (it drives pings).
+            try pipeline.addHandler(IdleStateHandler(readTimeout: timeouts.idleTimeout), position: .first)
+            pipeline.removeHandler(timeouts, promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
             // Removing the decoder forwards bytes the client sent after its upgrade request to the frame decoder.
             pipeline.removeHandler(decoder, promise: nil)

@@ -1,0 +1,73 @@
+import EdgeServer
+import Foundation
+import Testing
+
+/// `idle_timeout_seconds`: a kept-alive connection with nothing in flight that stays quiet that long
+/// is closed; one that keeps asking, or waits for a slow answer, is not; a quiet WebSocket is pinged
+/// and closed if the ping goes unanswered.
+@Suite("Runner: idle timeout", .serialized)
+struct IdleTimeoutTests {
+    @Test func aQuietKeptAliveConnectionIsClosedAfterTheIdleTimeout() async throws {
+        try await withRunner({ $0.idleTimeoutSeconds = 0.6 }) { server, port, _ in
+            let client = try RawHTTPClient(port: port)
+            let sent = Date()
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.readResponse()?.text == "hello")
+            #expect(await client.isClosedByPeer(timeout: 10))
+            // Never before the timeout, which runs from when the server read the request (after
+            // `sent`); how soon after it depends on the load of the machine.
+            #expect(Date().timeIntervalSince(sent) >= 0.6)
+            try await Task.sleep(nanoseconds: 100_000_000)
+            #expect(server.openConnections == 0)
+        }
+    }
+
+    @Test func aConnectionThatKeepsAskingStaysOpen() async throws {
+        try await withRunner({ $0.idleTimeoutSeconds = 1.5 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            // Twelve requests 0.25 s apart: 3 s in all, twice the idle timeout, never near it quiet.
+            for i in 0..<12 {
+                try client.send("GET /echo?q=\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(await client.readResponse()?.text == "GET 0 \(i)")
+                try await Task.sleep(nanoseconds: 250_000_000)
+            }
+        }
+    }
+
+    @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
+        try await withRunner({ $0.idleTimeoutSeconds = 0.3 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            // `/slow` takes 0.6 s, twice the idle timeout: the request in flight keeps it open.
+            try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.readResponse(timeout: 3)?.text == "slow done")
+        }
+    }
+
+    @Test func aQuietWebSocketIsPingedAndClosedWhenThePingGoesUnanswered() async throws {
+        try await withRunner({ $0.idleTimeoutSeconds = 0.4 }) { _, port, _ in
+            let client = try await WebSocketTests().connect(port)
+            // Answered pings keep it open…
+            for _ in 0..<2 {
+                let ping = try #require(await client.readFrame(timeout: 3))
+                #expect(ping.opcode == 9)
+                try client.sendFrame(opcode: 10, ping.payload)
+            }
+            try client.sendText("still here")
+            // (a ping may be on its way before the echo)
+            var frame = await client.readFrame()
+            if frame?.opcode == 9 { frame = await client.readFrame() }
+            #expect(frame?.text == "echo: still here")
+            // …an unanswered one closes it.
+            var closed = false
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline {
+                guard let next = await client.readFrame(timeout: 0.5) else {
+                    closed = await client.isClosedByPeer(timeout: 0.1)
+                    if closed { break } else { continue }
+                }
+                #expect(next.opcode == 9)
+            }
+            #expect(closed)
+        }
+    }
+}
