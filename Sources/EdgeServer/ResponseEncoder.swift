@@ -29,27 +29,29 @@ enum ResponseEncoder {
         // Status line, framing fields and the blank line fit in 96 bytes.
         var buffer = allocator.buffer(capacity: 96 + size + bodyCapacity)
         buffer.writeStaticString(framing.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        if let line = Self.commonStatusLines[status] {
-            buffer.writeBytes(line)
-        } else {
-            buffer.writeString(Self.statusLine(status))
-        }
-        // The fields in one copy into the buffer, each byte checked on its way.
+        writeStatusLine(status, to: &buffer)
+        // The fields in one pass: each name and value copied whole, then its bytes checked.
         try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { out in
             var at = 0
             for (name, value) in headers {
                 // The runner owns framing: a worker's own length, encoding or connection fields are replaced.
                 if Self.isFraming(name) { continue }
-                guard !name.isEmpty, copy(name, to: out, at: &at, valid: isTokenByte),
-                      copy(": ", to: out, at: &at, valid: { _ in true }),
-                      copy(value, to: out, at: &at, valid: isFieldValueByte),
-                      copy("\r\n", to: out, at: &at, valid: { _ in true }) else { throw InvalidHeader(name: name) }
+                guard !name.isEmpty, copy(name, to: out, at: &at, refusing: isNotTokenByte) else {
+                    throw InvalidHeader(name: name)
+                }
+                out[at] = UInt8(ascii: ":")
+                out[at + 1] = UInt8(ascii: " ")
+                at += 2
+                guard copy(value, to: out, at: &at, refusing: isNotFieldValueByte) else { throw InvalidHeader(name: name) }
+                out[at] = UInt8(ascii: "\r")
+                out[at + 1] = UInt8(ascii: "\n")
+                at += 2
             }
             return at
         }
         if let length = framing.contentLength {
             buffer.writeStaticString("Content-Length: ")
-            buffer.writeString(String(length))
+            writeDecimal(length, to: &buffer)
             buffer.writeStaticString("\r\n")
         } else {
             buffer.writeStaticString("Transfer-Encoding: chunked\r\n")
@@ -63,14 +65,43 @@ enum ResponseEncoder {
         return buffer
     }
 
-    /// `"200 OK\r\n"`: the code and reason phrase after the version.
-    private static func statusLine(_ status: Int) -> String {
-        "\(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)\r\n"
+    /// The code and reason phrase after the version (`"200 OK\r\n"`): the answers a worker gives
+    /// most as constants, any other made from NIO's table.
+    static func writeStatusLine(_ status: Int, to buffer: inout ByteBuffer) {
+        switch status {
+        case 200: buffer.writeStaticString("200 OK\r\n")
+        case 201: buffer.writeStaticString("201 Created\r\n")
+        case 204: buffer.writeStaticString("204 No Content\r\n")
+        case 304: buffer.writeStaticString("304 Not Modified\r\n")
+        case 400: buffer.writeStaticString("400 Bad Request\r\n")
+        case 401: buffer.writeStaticString("401 Unauthorized\r\n")
+        case 403: buffer.writeStaticString("403 Forbidden\r\n")
+        case 404: buffer.writeStaticString("404 Not Found\r\n")
+        case 405: buffer.writeStaticString("405 Method Not Allowed\r\n")
+        case 409: buffer.writeStaticString("409 Conflict\r\n")
+        case 413: buffer.writeStaticString("413 Payload Too Large\r\n")
+        case 429: buffer.writeStaticString("429 Too Many Requests\r\n")
+        case 500: buffer.writeStaticString("500 Internal Server Error\r\n")
+        case 503: buffer.writeStaticString("503 Service Unavailable\r\n")
+        default: buffer.writeString("\(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)\r\n")
+        }
     }
 
-    /// The status lines of the answers a worker gives most, made once.
-    private static let commonStatusLines: [Int: [UInt8]] = Dictionary(uniqueKeysWithValues:
-        [200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503].map { ($0, Array(statusLine($0).utf8)) })
+    /// A non-negative integer in decimal, without making a `String` of it.
+    static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
+        precondition(value >= 0)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: more than Int.max has digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var n = value
+            var start = raw.count
+            repeat {
+                start -= 1
+                raw[start] = UInt8(truncatingIfNeeded: 48 + n % 10)
+                n /= 10
+            } while n > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[start...]))
+        }
+    }
 
     /// One chunk of a chunked body.
     static func chunk(_ bytes: [UInt8], allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -95,20 +126,34 @@ enum ResponseEncoder {
         }
     }
 
-    /// Copies `text` into `out` at `at` (moving it on) if every byte is `valid`.
+    /// Copies `text` into `out` at `at` and moves `at` on; false if any of its bytes is refused.
+    /// The copy is one `memcpy` and the check a loop without early exit over contiguous bytes: a
+    /// worker's fields are valid but for a bug, and this runs for every field of every response.
     @inline(__always)
     private static func copy(_ text: String, to out: UnsafeMutableRawBufferPointer, at: inout Int,
-                             valid: (UInt8) -> Bool) -> Bool {
+                             refusing refused: (UInt8) -> Bool) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
-            for (offset, byte) in bytes.enumerated() {
-                guard valid(byte) else { return false }
-                out[at + offset] = byte
-            }
+            guard !bytes.isEmpty else { return true }
+            var bad = false
+            for byte in bytes where refused(byte) { bad = true }
+            UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: UnsafeRawBufferPointer(bytes))
             at += bytes.count
-            return true
+            return !bad
         }
     }
+
+    /// Not a tchar (below): the set as a 128-bit map, so each byte is one shift and mask.
+    @inline(__always)
+    static func isNotTokenByte(_ byte: UInt8) -> Bool {
+        let low: UInt64 = 0x03FF_6CFA_0000_0000, high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        if byte >= 128 { return true }
+        let map = byte < 64 ? low : high
+        return (map >> UInt64(byte & 63)) & 1 == 0
+    }
+
+    @inline(__always)
+    static func isNotFieldValueByte(_ byte: UInt8) -> Bool { !isFieldValueByte(byte) }
 
     /// RFC 9110 tchar: "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" /
     /// "|" / "~" / DIGIT / ALPHA.
