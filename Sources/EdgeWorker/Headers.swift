@@ -42,6 +42,12 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.append((name: name, value: value))
     }
 
+    /// Room for `extra` more fields: a shared array (a kept answer's) is copied once, not grown by
+    /// every `add`.
+    public mutating func reserveCapacity(adding extra: Int) {
+        fields.reserveCapacity(fields.count + extra)
+    }
+
     public mutating func remove(_ name: String) {
         fields.removeAll { Self.equal($0.name, name) }
     }

@@ -139,28 +139,31 @@ public struct FlagsWorker: Worker {
 
     /// A `/v1` route that needs no JWT (public, or by API key), run with `handler`; nil for a route
     /// that needs one (only `fetch` verifies JWTs).
-    private static func admitFeatureSignals(_ route: Route, call: Call, service: Service,
+    private static func admitFeatureSignals(_ route: Route, call: consuming Call, service: Service,
                                             _ handler: (Call) throws(APIError) -> Response) -> Response? {
         if case .member = route.access { return nil }
+        var call = call
         do {
-            return try handler(try admitByKey(route, call: call, service: service))
+            try admitByKey(route, call: &call, service: service)
+            return try handler(call)
         } catch {
             return error.featureSignalsResponse
         }
     }
 
-    private static func admitFeatureSignals(_ route: Route, call: Call, service: Service,
+    private static func admitFeatureSignals(_ route: Route, call: consuming Call, service: Service,
                                             _ handler: (Call) async throws(APIError) -> Response) async -> Response {
+        var call = call
         do {
-            return try await handler(try admitByKey(route, call: call, service: service))
+            try admitByKey(route, call: &call, service: service)
+            return try await handler(call)
         } catch {
             return error.featureSignalsResponse
         }
     }
 
     /// The per-IP limit of `/v1/auth/*`, and for an API-key route the key, within its limit.
-    private static func admitByKey(_ route: Route, call: Call, service: Service) throws(APIError) -> Call {
-        var call = call
+    private static func admitByKey(_ route: Route, call: inout Call, service: Service) throws(APIError) {
         try countAuthRequest(route, call: call, service: service)
         if route.access == .apiKey {
             let key = try service.authenticateAPIKey(call.request, allowQuery: route.path.hasPrefix("/v1/stream/"))
@@ -168,7 +171,6 @@ public struct FlagsWorker: Worker {
             call.apiKey = key
             call.project = key.projectID
         }
-        return call
     }
 
     /// `/v1/auth/*` is limited per client IP.
@@ -222,43 +224,49 @@ public struct FlagsWorker: Worker {
 
     /// An EdgeFlags route by `ff_` token (or a public one), run with `handler`: authentication, the
     /// rate limit and its headers, the permission, then `ETag` on what the handler answers.
-    private static func admitEdgeFlags(_ route: Route, call: Call, service: Service,
+    // The call is consumed and authenticated in place: a `Call` holds some twenty references, and
+    // every copy of it retains and releases each of them.
+    private static func admitEdgeFlags(_ route: Route, call: consuming Call, service: Service,
                                        _ handler: (Call) throws(APIError) -> Response) -> Response? {
         var limits: RateLimiter.Decision?
+        var call = call
         do {
-            let admitted = try admit(route, call: call, service: service, limits: &limits)
-            return finish(try handler(admitted), limits: limits, request: call.request)
+            try admit(route, call: &call, service: service, limits: &limits)
+            return finish(try handler(call), limits: limits, request: call.request)
         } catch {
             return finish(error.response, limits: limits, request: nil)
         }
     }
 
-    private static func admitEdgeFlags(_ route: Route, call: Call, service: Service,
+    private static func admitEdgeFlags(_ route: Route, call: consuming Call, service: Service,
                                        _ handler: (Call) async throws(APIError) -> Response) async -> Response {
         var limits: RateLimiter.Decision?
+        var call = call
         do {
-            let admitted = try admit(route, call: call, service: service, limits: &limits)
-            return finish(try await handler(admitted), limits: limits, request: call.request)
+            try admit(route, call: &call, service: service, limits: &limits)
+            return finish(try await handler(call), limits: limits, request: call.request)
         } catch {
             return finish(error.response, limits: limits, request: nil)
         }
     }
 
-    /// The call with its token, once the token is valid, within its limit and allowed the route.
-    private static func admit(_ route: Route, call: Call, service: Service,
-                              limits: inout RateLimiter.Decision?) throws(APIError) -> Call {
-        guard route.access != .publicRoute else { return call }
+    /// Gives the call its token, once the token is valid, within its limit and allowed the route.
+    private static func admit(_ route: Route, call: inout Call, service: Service,
+                              limits: inout RateLimiter.Decision?) throws(APIError) {
+        guard route.access != .publicRoute else { return }
         let record = try authenticate(call.request, service: service, allowQueryToken: route.path.hasPrefix("/stream/"))
         let decision = service.limiter.check(token: record.hash, kind: route.kind, nowMillis: Int64(call.now * 1000))
         limits = decision
         guard decision.allowed else { throw rateLimited(decision, now: call.now) }
         try authorize(record, route.access)
-        return call.with(token: record)
+        call.authenticate(record)
     }
 
     /// The limit headers, and for a successful answer (`request` given) its `ETag`.
     private static func finish(_ response: Response, limits: RateLimiter.Decision?, request: Request?) -> Response {
         var response = response
+        // The three limit fields, an ETag and the two of CORS (`immediateResponse`) in one copy.
+        response.headers.reserveCapacity(adding: 6)
         if let limits { addLimitHeaders(&response, limits) }
         guard let request else { return response }
         return ETag.apply(to: response, request: request)
@@ -286,20 +294,26 @@ public struct FlagsWorker: Worker {
             guard authorization == nil else { throw .validation("Only one Authorization header is allowed") }
             authorization = field.value
         }
-        guard let header = authorization else { return nil }
-        // `[spaces]Bearer<spaces>credential[spaces or tabs]`, the scheme in any case; read in place.
-        let bytes = header.utf8
-        var start = bytes.startIndex
-        while start < bytes.endIndex, bytes[start] == UInt8(ascii: " ") { start = bytes.index(after: start) }
-        guard let space = bytes[start...].firstIndex(of: UInt8(ascii: " ")),
-              bytes[start..<space].elementsEqual("bearer".utf8, by: { Headers.lower($0) == $1 }) else { return nil }
-        // Spaces and tabs trimmed byte by byte (a character could join a space to what follows it).
-        var from = bytes.index(after: space), to = bytes.endIndex
-        while from < to, bytes[from] == 0x20 || bytes[from] == 0x09 { from = bytes.index(after: from) }
-        while from < to, bytes[bytes.index(before: to)] == 0x20 || bytes[bytes.index(before: to)] == 0x09 {
-            to = bytes.index(before: to)
-        }
-        return from == to ? nil : String(decoding: bytes[from..<to], as: UTF8.self)
+        guard var header = authorization else { return nil }
+        return header.withUTF8 { credential(ofBearer: $0) }
+    }
+
+    /// The credential of `[spaces]Bearer<spaces>credential[spaces or tabs]`, the scheme in any case,
+    /// read over the value's contiguous bytes (String indices cost a good part of a request here).
+    /// Spaces and tabs are trimmed byte by byte: a character could join a space to what follows it.
+    private static func credential(ofBearer bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        var start = 0, end = bytes.count
+        while start < end, bytes[start] == 0x20 { start += 1 }
+        var space = start
+        while space < end, bytes[space] != 0x20 { space += 1 }
+        guard space < end, space - start == 6 else { return nil }
+        func letter(_ offset: Int) -> UInt8 { Headers.lower(bytes[start + offset]) }
+        guard letter(0) == UInt8(ascii: "b"), letter(1) == UInt8(ascii: "e"), letter(2) == UInt8(ascii: "a"),
+              letter(3) == UInt8(ascii: "r"), letter(4) == UInt8(ascii: "e"), letter(5) == UInt8(ascii: "r") else { return nil }
+        var from = space + 1
+        while from < end, bytes[from] == 0x20 || bytes[from] == 0x09 { from += 1 }
+        while from < end, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return from == end ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
     }
 
     private static func authenticate(_ request: Request, service: Service, allowQueryToken: Bool) throws(APIError) -> TokenRecord {
@@ -363,7 +377,7 @@ struct Call: Sendable {
     let ctx: ExecutionContext
     let parameters: RouteParameters
     /// The authenticated `ff_` token of an EdgeFlags route; nil on public and FeatureSignals routes.
-    let token: TokenRecord?
+    private(set) var token: TokenRecord?
     let service: Service
     let now: Double
     /// The member behind a FeatureSignals access JWT (and behind the bridge to `POST /api/v1/tokens`).
@@ -385,12 +399,10 @@ struct Call: Sendable {
         project = token?.projectID ?? Project.defaultID
     }
 
-    /// The same call, authenticated by `token` (whose project it then works on).
-    func with(token: TokenRecord) -> Call {
-        var call = Call(request: request, env: env, ctx: ctx, parameters: parameters, token: token, service: service, now: now)
-        call.account = account
-        call.apiKey = apiKey
-        return call
+    /// Authenticated by `token`: the call then works on the token's project.
+    mutating func authenticate(_ token: TokenRecord) {
+        self.token = token
+        project = token.projectID
     }
 
     var actor: String { account?.email ?? token?.actor ?? apiKey.map { "\($0.keyPrefix)..." } ?? "system" }

@@ -72,6 +72,23 @@ struct TokenTests {
         #expect(response["tokens"]?.arrayValue?.contains { $0["name"] == "bootstrap" } == true)
     }
 
+    @Test func bearerCredentialsAreReadFromOneAuthorizationField() throws {
+        func credential(_ values: String...) throws -> String? {
+            try FlagsWorker.bearer(Request(method: "GET", target: "/", headers: Headers(values.map { (name: "Authorization", value: $0) })))
+        }
+        let read: [(String, String?)] = [
+            ("Bearer ff_a", "ff_a"), ("bearer ff_a", "ff_a"), ("BeArEr ff_a", "ff_a"), ("  Bearer ff_a", "ff_a"),
+            ("Bearer    ff_a \t ", "ff_a"), ("Bearer \tff_a", "ff_a"), ("Bearer a b", "a b"), ("Bearer é", "é"),
+            ("Bearer", nil), ("Bearer ", nil), ("Bearer \t ", nil), ("Bearerff_a", nil), ("Bearer\tff_a", nil),
+            ("Basic ff_a", nil), ("Bear ff_a", nil), ("Bearers ff_a", nil), ("", nil), (" ", nil), ("\tBearer ff_a", nil),
+        ]
+        for (value, expected) in read {
+            #expect(try credential(value) == expected, "\(value.debugDescription)")
+        }
+        #expect(try credential() == nil)
+        #expect(throws: APIError.self) { try credential("Bearer a", "Bearer b") }
+    }
+
     @Test func noCredentialsExistByDefault() async throws {
         let api = try await FlagsHarness()
         let tokens = try api.env.kv["TOKENS"]!.list().keys
