@@ -38,7 +38,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        lastRequestAt = .now()
+        lastRequestAt = context.eventLoop.now
         scheduleIdleCheck(at: lastRequestAt + idleTimeout, context: context)
     }
 
@@ -52,11 +52,22 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if startedAt == nil {
-            let now = NIODeadline.now()
+            let now = context.eventLoop.now
             startedAt = now
             lastRequestAt = now
         }
         context.fireChannelRead(data)
+    }
+
+    /// A request's head has been read. The first request of a read was dated by `channelRead`; this
+    /// dates one that began later in the same read (pipelined behind a complete one), so an
+    /// unfinished request there still gets its deadline at the end of the read.
+    func requestBegan() {
+        if startedAt == nil, let context {
+            let now = context.eventLoop.now
+            startedAt = now
+            lastRequestAt = now
+        }
     }
 
     /// A request that arrived whole in one read never needs a timer; only one still incomplete at the
@@ -72,7 +83,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     /// The request's last byte arrived: its deadline is met. One that took more than a read is
     /// dated again by its end, which idleness is then measured from.
     func requestComplete() {
-        if requestTimer != nil { lastRequestAt = .now() }
+        if requestTimer != nil, let context { lastRequestAt = context.eventLoop.now }
         startedAt = nil
         requestTimer?.cancel()
         requestTimer = nil
@@ -86,18 +97,26 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func checkIdle() {
+        idleCheckCount &+= 1
         idleTimer = nil
-        guard let context else { return }
-        let now = NIODeadline.now()
-        if startedAt == nil && now - lastRequestAt >= idleTimeout {
+        guard let context, context.channel.isActive else { return }
+        let now = context.eventLoop.now
+        if startedAt != nil {
+            // A request is arriving: not idle, and its own deadline covers it. Look again a whole
+            // timeout later (never sooner: a request begun long ago must not make this spin).
+            scheduleIdleCheck(at: now + idleTimeout, context: context)
+        } else if now - lastRequestAt >= idleTimeout {
             // Quiet for the whole timeout: tell the pipeline, and look again a timeout later
             // (`HTTPHandler` keeps a connection with an answer still in flight).
             scheduleIdleCheck(at: now + idleTimeout, context: context)
             context.fireUserInboundEventTriggered(IdleStateHandler.IdleStateEvent.read)
         } else {
-            scheduleIdleCheck(at: max(lastRequestAt + idleTimeout, now + .milliseconds(1)), context: context)
+            scheduleIdleCheck(at: lastRequestAt + idleTimeout, context: context)
         }
     }
+
+    /// How many times the idle check has run (for tests: it must run about once per idle period).
+    private(set) var idleCheckCount = 0
 
     private func expire() {
         requestTimer = nil

@@ -65,6 +65,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             guard case .idle = receiving else { return }
+            timeouts.requestBegan()
             var headerBytes = 0
             for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
             if headerBytes > app.settings.maxHeaderBytes {

@@ -242,11 +242,22 @@ public enum ConfigLoader {
                 guard (0...65535).contains(v) else { throw error("port", "port must be between 0 and 65535") }
                 server.port = v
             }
-            if let v = try int(t, "max_body_bytes") { server.maxBodyBytes = v }
-            if let v = try int(t, "max_header_bytes") { server.maxHeaderBytes = v }
-            if let v = try int(t, "max_connections") { server.maxConnections = v }
-            if let v = try number(t, "idle_timeout_seconds") { server.idleTimeoutSeconds = v }
-            if let v = try number(t, "request_timeout_seconds") { server.requestTimeoutSeconds = v }
+            // Limits and timeouts of zero or less would refuse everything or spin a timer.
+            func positive(_ key: String) throws -> Int? {
+                guard let v = try int(t, key) else { return nil }
+                guard v > 0 else { throw error(key, "\(key) must be at least 1") }
+                return v
+            }
+            func positiveSeconds(_ key: String) throws -> Double? {
+                guard let v = try number(t, key) else { return nil }
+                guard v > 0, v.isFinite else { throw error(key, "\(key) must be a positive number of seconds") }
+                return v
+            }
+            if let v = try positive("max_body_bytes") { server.maxBodyBytes = v }
+            if let v = try positive("max_header_bytes") { server.maxHeaderBytes = v }
+            if let v = try positive("max_connections") { server.maxConnections = v }
+            if let v = try positiveSeconds("idle_timeout_seconds") { server.idleTimeoutSeconds = v }
+            if let v = try positiveSeconds("request_timeout_seconds") { server.requestTimeoutSeconds = v }
             if let v = try stringArray(t, "trusted_proxies") { server.trustedProxies = v }
             if let v = try string(t, "access_log") {
                 guard ["off", "info", "debug"].contains(v) else {

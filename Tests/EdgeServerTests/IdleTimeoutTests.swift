@@ -1,5 +1,7 @@
-import EdgeServer
+@testable import EdgeServer
 import Foundation
+import NIOCore
+import NIOEmbedded
 import Testing
 
 /// `idle_timeout_seconds`: a kept-alive connection with nothing in flight that stays quiet that long
@@ -17,7 +19,8 @@ struct IdleTimeoutTests {
             // Never before the timeout, which runs from when the server read the request (after
             // `sent`); how soon after it depends on the load of the machine.
             #expect(Date().timeIntervalSince(sent) >= 0.6)
-            try await Task.sleep(nanoseconds: 100_000_000)
+            let deadline = Date().addingTimeInterval(5)
+            while server.openConnections > 0 && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
             #expect(server.openConnections == 0)
         }
     }
@@ -32,6 +35,24 @@ struct IdleTimeoutTests {
                 try await Task.sleep(nanoseconds: 250_000_000)
             }
         }
+    }
+
+    /// On the loop's virtual clock: the idle check runs about once per idle period, also while a
+    /// request that began long ago is still arriving (it once ran every millisecond then).
+    @Test func theIdleCheckRunsOncePerPeriodWhileARequestArrives() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(loop: loop)
+        let timeouts = ConnectionTimeouts(requestTimeoutSeconds: 10, idleTimeoutSeconds: 0.3, errorBody: [])
+        try channel.pipeline.syncOperations.addHandler(timeouts)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        var partial = channel.allocator.buffer(capacity: 32)
+        partial.writeString("POST /echo HTTP/1.1\r\nHost: x\r\n")
+        try channel.writeInbound(partial)
+        _ = try channel.readInbound(as: ByteBuffer.self)
+        for _ in 0..<60 { loop.advanceTime(by: .milliseconds(50)) }  // 3 s in 50 ms steps
+        #expect(timeouts.idleCheckCount >= 5)
+        #expect(timeouts.idleCheckCount <= 12)
+        _ = try? channel.finish()
     }
 
     @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {

@@ -312,6 +312,18 @@ struct RunnerTests {
         }
     }
 
+    @Test func anUnfinishedRequestPipelinedBehindACompleteOneGets408() async throws {
+        try await withRunner({ $0.requestTimeoutSeconds = 1 }) { _, port, _ in
+            let client = try RawHTTPClient(port: port)
+            // One read: a whole request, then the head of a second whose body never comes.
+            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            #expect(await client.readResponse()?.text == "hello")
+            let response = try #require(await client.readResponse(timeout: 5))
+            #expect(response.status == 408)
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
     @Test func connectionsBeyondTheCapAreRefused() async throws {
         try await withRunner({ $0.maxConnections = 2 }) { server, port, _ in
             let a = try RawHTTPClient(port: port)

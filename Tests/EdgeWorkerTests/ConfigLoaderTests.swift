@@ -419,6 +419,17 @@ struct ConfigLoaderTests {
         #expect(error?.message.contains("65535") == true)
     }
 
+    @Test func limitsAndTimeoutsOfZeroOrLessAreErrors() {
+        for (key, value) in [("max_body_bytes", "0"), ("max_header_bytes", "-1"), ("max_connections", "0"),
+                             ("idle_timeout_seconds", "0"), ("request_timeout_seconds", "-2.5"),
+                             ("idle_timeout_seconds", "inf")] {
+            let error = configError { try ConfigLoader.parse("[server]\n\(key) = \(value)\n") }
+            #expect(error?.line == 2, "\(key) = \(value)")
+            #expect(error?.message.contains(key) == true, "\(key) = \(value)")
+        }
+        #expect((try? ConfigLoader.parse("[server]\nidle_timeout_seconds = 0.5\nmax_connections = 1\n")) != nil)
+    }
+
     @Test func invalidAccessLogLevelAndMapSizeAreErrors() {
         let a = configError { try ConfigLoader.parse("[server]\naccess_log = \"loud\"\n") }
         #expect(a?.message.contains("access_log") == true)
