@@ -128,6 +128,14 @@ struct PermissionMatrixTests {
         ("DELETE", "/api/v1/flags/seed", nil, "write:flags"),
         ("DELETE", "/api/v1/configs/theme", nil, "write:configs"),
         ("DELETE", "/api/v1/segments/beta", nil, "write:flags"),
+        ("DELETE", "/api/v1/flags/seed/environments/staging", nil, "write:flags"),
+        ("DELETE", "/api/v1/configs/theme/environments/staging", nil, "write:configs"),
+        ("DELETE", "/api/v1/project/environments/qa", nil, "*"),
+        ("DELETE", "/api/v1/tokens/{spare-token}", nil, "*"),
+        ("DELETE", "/api/v1/webhooks/{webhook}", nil, "*"),
+        // WebSocket routes: asked with an upgrade, allowed is a 101.
+        ("GET", "/stream/flags", nil, "read:flags"),
+        ("GET", "/stream/tail", nil, "*"),
     ]
 
     static let permissions = ["read:flags", "read:configs", "write:flags", "write:configs", "*"]
@@ -140,8 +148,25 @@ struct PermissionMatrixTests {
             await api.createFlag(["key": "seed", "enabled": true])
             _ = await api.call("POST", "/api/v1/segments", json: ["key": "beta", "conditions": []])
             _ = await api.call("POST", "/api/v1/configs", json: ["key": "theme", "value": "dark"])
+            var path = path
+            if path.contains("environments/staging") {
+                let seeded = path.hasPrefix("/api/v1/flags")
+                    ? await api.call("PUT", "/api/v1/flags/seed/environments/staging", json: ["enabled": false])
+                    : await api.call("PUT", "/api/v1/configs/theme/environments/staging", json: ["value": "light"])
+                #expect(seeded.status == 200, "\(seeded.text)")
+            } else if path.hasSuffix("/environments/qa") {
+                #expect(await api.call("POST", "/api/v1/project/environments", json: ["name": "qa"]).status == 201)
+            } else if path.contains("{spare-token}") {
+                let spare = try await api.token(["read:flags"], name: "spare")
+                path = path.replacingOccurrences(of: "{spare-token}", with: TokenStore.hash(spare))
+            } else if path.contains("{webhook}") {
+                let hook = await api.call("POST", "/api/v1/webhooks",
+                                          json: ["url": "https://93.184.215.14/hook", "events": ["flag.created"]])
+                path = path.replacingOccurrences(of: "{webhook}", with: try #require(hook["id"]?.stringValue))
+            }
             let token = try await api.token([permission])
-            let response = await api.call(method, path, token: token, body: body)
+            let response = await api.call(method, path, token: token, body: body,
+                                          headers: path.hasPrefix("/stream/") ? ["Upgrade": "websocket"] : [:])
             let allowed = permission == "*" || needs == "any" || needs == permission
                 || (needs == "read:any" && permission.hasPrefix("read:"))
             if allowed {
