@@ -132,6 +132,56 @@ struct ConfigSegmentTests {
         #expect(await api.call("GET", "/api/v1/configs/limits").json["error"] == "Config not found")
     }
 
+    @Test func configWritesAnswerTheirShapesAndHonourIfMatch() async throws {
+        let api = try await FlagsHarness()
+        #expect(await api.call("POST", "/api/v1/configs", json: ["key": "limits", "value": ["max": 10]]).status == 201)
+        // PUT merges and answers the record; If-Match of the current version passes, a stale one is 409.
+        let updated = await api.call("PUT", "/api/v1/configs/limits", body: #"{"value":{"max":20}}"#, headers: ["If-Match": "\"1\""])
+        #expect(updated.status == 200)
+        #expect(updated["key"] == "limits")
+        #expect(updated["config"]?["value"] == ["max": 20])
+        #expect(updated["config"]?["version"] == 2)
+        let stale = await api.call("PUT", "/api/v1/configs/limits", body: #"{"value":1}"#, headers: ["If-Match": "\"1\""])
+        #expect(stale.json == ["error": "Version conflict", "code": "CONFLICT", "details": ["current_version": 2]])
+        // An environment's value set, then removed: the base value shows again.
+        let set = await api.call("PUT", "/api/v1/configs/limits/environments/staging", json: ["value": 5])
+        #expect(set["config"]?["environments"]?["staging"] == ["value": 5])
+        #expect(await api.call("GET", "/api/v1/configs/limits?environment=staging").json == ["value": 5])
+        let removed = await api.call("DELETE", "/api/v1/configs/limits/environments/staging")
+        #expect(removed.status == 200)
+        #expect(removed["config"]?["environments"]?["staging"] == nil)
+        #expect(removed["config"]?["version"] == 4)
+        #expect(await api.call("GET", "/api/v1/configs/limits?environment=staging").json == ["value": ["max": 20]])
+        #expect(await api.call("DELETE", "/api/v1/configs/limits/environments/nowhere").status == 404)
+        #expect(await api.call("DELETE", "/api/v1/configs/limits").json == ["success": true])
+        #expect(await api.call("DELETE", "/api/v1/configs/limits").status == 404)
+    }
+
+    @Test func segmentWritesAnswerTheirShapesAndHonourIfMatch() async throws {
+        let api = try await FlagsHarness()
+        #expect(await api.call("POST", "/api/v1/segments", json: ["key": "beta", "conditions": []]).status == 201)
+        let condition: JSONValue = ["property": "plan", "operator": "equals", "value": "pro"]
+        let updated = await api.call("PUT", "/api/v1/segments/beta", body: JSONValue.object(["conditions": [condition]]).jsonString,
+                                     headers: ["If-Match": "\"1\""])
+        #expect(updated.status == 200)
+        #expect(updated["key"] == "beta")
+        #expect(updated["segment"]?["conditions"] == [condition])
+        #expect(updated["segment"]?["version"] == 2)
+        let stale = await api.call("PUT", "/api/v1/segments/beta", body: #"{"conditions":[]}"#, headers: ["If-Match": "\"1\""])
+        #expect(stale.json == ["error": "Version conflict", "code": "CONFLICT", "details": ["current_version": 2]])
+        #expect(await api.call("DELETE", "/api/v1/segments/beta").json == ["success": true])
+        #expect(await api.call("GET", "/api/v1/segments/beta").status == 404)
+    }
+
+    @Test func aWebhookIsDeletedOnce() async throws {
+        let api = try await FlagsHarness()
+        let hook = await api.call("POST", "/api/v1/webhooks", json: ["url": "https://93.184.215.14/hook", "events": ["flag.created"]])
+        let id = try #require(hook["id"]?.stringValue)
+        #expect(await api.call("DELETE", "/api/v1/webhooks/\(id)").json == ["success": true])
+        #expect(await api.call("GET", "/api/v1/webhooks")["webhooks"] == [])
+        #expect(await api.call("DELETE", "/api/v1/webhooks/\(id)").status == 404)
+    }
+
     @Test func nestedSegmentsMatchAndCyclesAreRefused() async throws {
         let api = try await FlagsHarness()
         #expect(await api.call("POST", "/api/v1/segments", json: [
