@@ -19,7 +19,12 @@ final class FetchRecorder: Sendable {
     var all: [Request] { requests.withLock { $0 } }
     /// Answers to give, in order; 200 once they run out.
     func answer(_ codes: [Int]) { statuses.withLock { $0 = codes } }
+    private let held = Mutex<Bool>(false)
+    /// Holds every fetch (before it is recorded) until `release`: shows what waits for a delivery.
+    func hold() { held.withLock { $0 = true } }
+    func release() { held.withLock { $0 = false } }
     func fetch(_ request: Request) async throws -> Response {
+        while held.withLock({ $0 }) { try await Task.sleep(nanoseconds: 5_000_000) }
         requests.withLock { $0.append(request) }
         let status = statuses.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
         return Response(status: status, bytes: [])
