@@ -93,12 +93,16 @@ struct FSAuthTests {
             _ = await fs.call("POST", "/v1/auth/login", json: ["email": .string(email), "password": "wrong-password"])
             return Date().timeIntervalSince(start)
         }
-        var wrong = 0.0, unknown = 0.0
-        for index in 0..<3 {
-            wrong += await timed("a@b.io")
-            unknown += await timed("nobody\(index)@b.io")
+        // Interleaved, and the fastest of each compared: the other suites' load lengthens single
+        // calls but not the fastest of five, so the band can be narrow enough to catch a cheaper
+        // (or doubled) hash for unknown emails.
+        var wrong: [Double] = [], unknown: [Double] = []
+        for index in 0..<5 {
+            wrong.append(await timed("a@b.io"))
+            unknown.append(await timed("nobody\(index)@b.io"))
         }
-        #expect(unknown > wrong * 0.3, "unknown \(unknown) s vs wrong password \(wrong) s")
+        let ratio = unknown.min()! / wrong.min()!
+        #expect(ratio > 0.5 && ratio < 2, "unknown \(unknown) s vs wrong password \(wrong) s")
     }
 
     @Test func passwordsAreStoredAsScryptHashesOnly() async throws {
