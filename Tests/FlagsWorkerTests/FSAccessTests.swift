@@ -151,6 +151,16 @@ struct FSAccessTests {
                                     json: ["source_env_id": .string(victim.account.environments["staging"]!),
                                            "target_env_id": .string(intruder.environments["production"]!)])
         #expect(promote.status == 404)
+        // So does an approval request naming another organization's project, or its environment.
+        let foreignProject = await fs.call("POST", "/v1/approvals", bearer: intruder.access, json: [
+            "project_id": .string(victim.account.projectID), "flag_key": "f",
+            "env_id": .string(victim.account.environments["production"]!), "payload": ["enabled": false]])
+        #expect(foreignProject.status == 404, "\(foreignProject.text)")
+        let foreignEnvironment = await fs.call("POST", "/v1/approvals", bearer: intruder.access, json: [
+            "project_id": .string(intruder.projectID), "flag_key": "mine",
+            "env_id": .string(victim.account.environments["production"]!), "payload": ["enabled": false]])
+        #expect(foreignEnvironment.status == 404, "\(foreignEnvironment.text)")
+        #expect(await fs.call("GET", "/v1/approvals", bearer: intruder.access).json.arrayValue?.isEmpty == true)
     }
 
     @Test func evaluationKeysSeeOnlyTheirEnvironment() async throws {
