@@ -43,3 +43,36 @@ size_t edge_bench_heap_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
 }
+
+/* Allocation counting for the benchmarks: this executable replaces glibc's malloc family (as the
+ * glibc manual allows, "Replacing malloc") with thin wrappers that count calls and forward to the
+ * glibc implementation, so `edgebench` can report allocations per evaluation and per request. */
+#include <errno.h>
+#include <stdatomic.h>
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void __libc_free(void *pointer);
+
+static atomic_ulong allocations = 0;
+
+static inline void counted(void) { atomic_fetch_add_explicit(&allocations, 1, memory_order_relaxed); }
+
+void *malloc(size_t size) { counted(); return __libc_malloc(size); }
+void *calloc(size_t count, size_t size) { counted(); return __libc_calloc(count, size); }
+void *realloc(void *pointer, size_t size) { counted(); return __libc_realloc(pointer, size); }
+void free(void *pointer) { __libc_free(pointer); }
+void *memalign(size_t alignment, size_t size) { counted(); return __libc_memalign(alignment, size); }
+void *aligned_alloc(size_t alignment, size_t size) { counted(); return __libc_memalign(alignment, size); }
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    counted();
+    void *pointer = __libc_memalign(alignment, size);
+    if (!pointer) return ENOMEM;
+    *out = pointer;
+    return 0;
+}
+
+unsigned long edge_bench_allocations(void) {
+    return atomic_load_explicit(&allocations, memory_order_relaxed);
+}

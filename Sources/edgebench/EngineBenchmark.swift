@@ -1,3 +1,4 @@
+import EdgeBenchC
 import EdgeJSON
 import FlagEngine
 import Foundation
@@ -55,6 +56,19 @@ func runEngineBenchmark(iterations: Int, runs: Int) {
         }
         all.append((monotonicNanoseconds() - start) / Double(bulkIterations))
     }
+    // Allocations: the issue's "evaluated without allocation beyond the result" (the result is a
+    // value: an index into the ruleset's pre-encoded values, and a reason).
+    let counted = 10_000
+    var before = edge_bench_allocations()
+    for i in 0..<counted {
+        sink &+= ruleset.evaluate(flagKey: "feature-07", context: contexts[i & 63], now: now).valueIndex
+    }
+    let perFlag = Double(edge_bench_allocations() - before) / Double(counted)
+    before = edge_bench_allocations()
+    for i in 0..<counted {
+        ruleset.forEachEvaluation(context: contexts[i & 63], now: now) { sink &+= $0.valueIndex }
+    }
+    let perAll = Double(edge_bench_allocations() - before) / Double(counted)
     precondition(sink != 42, "keeps the work observable")
     let singleMedian = single.sorted()[single.count / 2], allMedian = all.sorted()[all.count / 2]
     print("engine: 50 flags, 2 rules each (one through a segment) + a 25% rollout, 64 contexts, \(runs) runs")
@@ -62,6 +76,7 @@ func runEngineBenchmark(iterations: Int, runs: Int) {
                  singleMedian <= 500 ? "PASS" : "FAIL"))
     print(String(format: "  all 50:    %.2f–%.2f µs  budget: <= 15 µs  %@", all.min()! / 1000, all.max()! / 1000,
                  allMedian <= 15_000 ? "PASS" : "FAIL"))
+    print(String(format: "  heap allocations: %.2f per flag evaluated, %.2f per evaluation of all 50", perFlag, perAll))
 }
 
 func monotonicNanoseconds() -> Double {

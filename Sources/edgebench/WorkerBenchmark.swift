@@ -45,6 +45,7 @@ func runWorkerBenchmark(iterations: Int, runs: Int) async {
         for (name, request) in workloads {
             var results: [Double] = []
             var bytes = 0
+            let allocationsBefore = edge_bench_allocations()
             for _ in 0..<runs {
                 let start = now()
                 for _ in 0..<iterations {
@@ -53,8 +54,10 @@ func runWorkerBenchmark(iterations: Int, runs: Int) async {
                 }
                 results.append((now() - start) / Double(iterations) / 1000)
             }
+            let allocations = Double(edge_bench_allocations() - allocationsBefore) / Double(iterations * runs)
             precondition(bytes > 0)
-            print(String(format: "  %-34@ %.2f–%.2f µs per request", name as NSString, results.min() ?? 0, results.max() ?? 0))
+            print(String(format: "  %-34@ %.2f–%.2f µs per request, %.1f heap allocations", name as NSString,
+                         results.min() ?? 0, results.max() ?? 0, allocations))
         }
     } catch {
         print("worker benchmark failed: \(error)")

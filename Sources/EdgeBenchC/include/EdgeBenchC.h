@@ -12,4 +12,7 @@ double edge_bench_mdb_get(const char *path, const char *database, const char *co
 /// difference across its compile.
 size_t edge_bench_heap_in_use(void);
 
+/// Calls of the malloc family so far in this process (edgebench counts them; see bench.c).
+unsigned long edge_bench_allocations(void);
+
 #endif
