@@ -51,11 +51,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if startedAt == nil {
-            let now = context.eventLoop.now
-            startedAt = now
-            lastRequestAt = now
-        }
+        if startedAt == nil { begin(at: context.eventLoop.now) }
         context.fireChannelRead(data)
     }
 
@@ -63,11 +59,12 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     /// dates one that began later in the same read (pipelined behind a complete one), so an
     /// unfinished request there still gets its deadline at the end of the read.
     func requestBegan() {
-        if startedAt == nil, let context {
-            let now = context.eventLoop.now
-            startedAt = now
-            lastRequestAt = now
-        }
+        if startedAt == nil, let context { begin(at: context.eventLoop.now) }
+    }
+
+    private func begin(at now: NIODeadline) {
+        startedAt = now
+        lastRequestAt = now
     }
 
     /// A request that arrived whole in one read never needs a timer; only one still incomplete at the
