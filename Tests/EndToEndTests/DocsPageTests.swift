@@ -15,28 +15,12 @@ struct DocsPageTests {
             Issue.record("node is missing (scripts/test installs nodejs)")
             return
         }
-        let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                             in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try EdgeworkerBinary.serve(in: dir)
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
-        let created = try http("POST", base + "/api/v1/flags", token: admin, body: #"{"key":"dark-mode","enabled":true,"value":"on"}"#)
+        let service = try RunningFlagService.start()
+        defer { service.stop() }
+        let created = try http("POST", service.base + "/api/v1/flags", token: service.admin,
+                               body: #"{"key":"dark-mode","enabled":true,"value":"on"}"#)
         try #require(created.status == 201)
-
-        let node = Process()
-        node.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        node.arguments = ["node", Self.client, base, admin]
-        let out = Pipe(), err = Pipe()
-        node.standardOutput = out
-        node.standardError = err
-        try node.run()
-        defer { if node.isRunning { node.terminate() } }
-        try #require(await node.waitForExit(seconds: 60), "the page's script did not finish")
-        let problems = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(node.terminationStatus == 0, "the page's script failed: \(problems)")
-        let seen = try JSONValue.parse(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let seen = try await runJSONClient(["node", Self.client, service.base, service.admin], name: "the page's script")
 
         let operations = try #require(seen["operations"]?.doubleValue)
         #expect(operations > 60)

@@ -1,5 +1,6 @@
 import EdgeJSON
 import Foundation
+import Testing
 
 /// The real `edgeworker` binary, run as a child process on a temporary store and config.
 struct EdgeworkerBinary {
@@ -84,6 +85,51 @@ struct EdgeworkerBinary {
         process.terminate()
         throw Failure(description: "serve did not start: \(text)")
     }
+}
+
+/// The flag service on a workspace of its own, running, with the first admin token made as the
+/// README says (`edgeworker token create`). `stop()` ends the server and removes the workspace.
+struct RunningFlagService {
+    let directory: String
+    let admin: String
+    let server: Process
+    let base: String
+
+    static func start(extra: [String] = []) throws -> RunningFlagService {
+        let directory = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker")
+        do {
+            let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                                 in: directory).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let (server, port) = try EdgeworkerBinary.serve(in: directory, extra: extra)
+            return RunningFlagService(directory: directory, admin: admin, server: server, base: "http://127.0.0.1:\(port)")
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    func stop() {
+        server.terminate()
+        server.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Runs a client program (`arguments` through `/usr/bin/env`) that prints one JSON document, and
+/// returns it; the test fails if it does not finish within a minute or exits with an error.
+func runJSONClient(_ arguments: [String], name: String) async throws -> JSONValue {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+    try #require(await process.waitForExit(seconds: 60), "\(name) did not finish")
+    let problems = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    try #require(process.terminationStatus == 0, "\(name) failed: \(problems)")
+    return try JSONValue.parse(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
 }
 
 extension Process {

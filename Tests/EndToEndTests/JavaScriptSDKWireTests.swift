@@ -16,13 +16,9 @@ struct JavaScriptSDKWireTests {
             Issue.record("node is missing (scripts/test installs nodejs)")
             return
         }
-        let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                             in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try EdgeworkerBinary.serve(in: dir, extra: ["--access-log", "info"])
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
+        let service = try RunningFlagService.start(extra: ["--access-log", "info"])
+        defer { service.stop() }
+        let (base, admin) = (service.base, service.admin)
         let minted = try http("POST", base + "/api/v1/tokens", token: admin,
                               body: #"{"name":"browser","project_id":"default","permissions":["read:flags","read:configs"]}"#)
         let sdk = try #require(minted.json["token"]?.stringValue)
@@ -36,20 +32,10 @@ struct JavaScriptSDKWireTests {
             try #require(created.status == 201, "\(path): \(created.json)")
         }
 
-        let node = Process()
-        node.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Node 20 has undici's WebSocket behind this flag (22 has it by default and ignores the flag).
         let flag = (try? EdgeworkerBinary.runTool("node", ["--experimental-websocket", "-e", ""]).status) == 0
-        node.arguments = ["node"] + (flag ? ["--experimental-websocket"] : []) + [Self.client, base, sdk, admin]
-        let out = Pipe(), err = Pipe()
-        node.standardOutput = out
-        node.standardError = err
-        try node.run()
-        defer { if node.isRunning { node.terminate() } }
-        try #require(await node.waitForExit(seconds: 60), "the JavaScript client did not finish")
-        let problems = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(node.terminationStatus == 0, "the JavaScript client failed: \(problems)")
-        let seen = try JSONValue.parse(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let seen = try await runJSONClient(["node"] + (flag ? ["--experimental-websocket"] : []) + [Self.client, base, sdk, admin],
+                                           name: "the JavaScript client")
 
         #expect(seen["poll"] == ["status": 200, "flags": ["dark-mode": true, "checkout": "v1", "retired": "soon gone"],
                                  "configs": ["theme": "dark"], "cors": "*", "has_null": false])
@@ -77,9 +63,9 @@ struct JavaScriptSDKWireTests {
         #expect(stream["refused"]?["events"] == ["error"])
         #expect((stream["refused"]?["ms"]?.doubleValue ?? .infinity) < 1_200)
         // The token travelled in the URL; the access log must not have written it down.
-        server.terminate()
-        server.waitUntilExit()
-        let log = String(decoding: (server.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data(),
+        service.server.terminate()
+        service.server.waitUntilExit()
+        let log = String(decoding: (service.server.standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data(),
                          as: UTF8.self)
         #expect(!log.contains(sdk))
         #expect(log.contains("token=[redacted]"))

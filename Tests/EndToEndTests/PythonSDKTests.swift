@@ -17,13 +17,9 @@ struct PythonSDKTests {
             Issue.record("The edgeflags SDK is missing: pip install edgeflags (scripts/test installs it)")
             return
         }
-        let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
-                                             in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let (server, port) = try EdgeworkerBinary.serve(in: dir)
-        defer { server.terminate(); server.waitUntilExit() }
-        let base = "http://127.0.0.1:\(port)"
+        let service = try RunningFlagService.start()
+        defer { service.stop() }
+        let (dir, base, admin) = (service.directory, service.base, service.admin)
         func token(_ permissions: String) throws -> String {
             let minted = try http("POST", base + "/api/v1/tokens", token: admin,
                                   body: #"{"name":"sdk","project_id":"default","permissions":\#(permissions)}"#)
