@@ -3,22 +3,6 @@ import EdgeKV
 import EdgeWorker
 import Synchronization
 
-/// `POST /v1/track` impressions, counted in memory per flag and variant (per node).
-final class TrackCounter: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
-
-    func record(flag: String, variant: String?) {
-        counts.withLock { all in
-            guard all.count < 100_000 else { return }
-            all[flag + "\u{0}" + (variant ?? ""), default: 0] += 1
-        }
-    }
-
-    func count(flag: String, variant: String?) -> Int {
-        counts.withLock { $0[flag + "\u{0}" + (variant ?? "")] ?? 0 }
-    }
-}
-
 /// The state one running flag service shares between requests: caches, rate limits, the write
 /// lock and the stream hubs. Created from the first request's `Env`.
 final class Service: Sendable {
@@ -28,7 +12,7 @@ final class Service: Sendable {
     let projects = ProjectCache()
     /// Evaluation answers by request, valid per `FLAGS` sequence and schedule horizon.
     let answers = AnswerCache()
-    let limiter: RateLimiter
+    let limiter = RateLimiter()
     /// Serializes read-modify-write changes (versions, duplicates) across requests.
     let writes = AsyncLock()
     let subscribers = SubscriberHub()
@@ -53,7 +37,6 @@ final class Service: Sendable {
         settings = FlagsSettings(env: env)
         self.flags = RecordStore(kv: flags)
         self.tokens = TokenStore(kv: tokens, random: env.random, clock: env.clock, cache: TokenCache())
-        limiter = RateLimiter(evaluationLimit: settings.evaluationsPerMinute, managementLimit: settings.managementPerMinute)
         let tokenRecords = RecordStore(kv: tokens)
         accounts = AccountStore(tokens: tokenRecords, flags: self.flags)
         sessions = SessionTokens(accessTTL: settings.accessTTLSeconds, refreshTTL: settings.refreshTTLSeconds)
@@ -93,7 +76,7 @@ final class Service: Sendable {
     /// revoked, of a live session, whose member still exists (its current role is used).
     func authenticateAccount(_ request: Request, now: Double) async throws(APIError) -> Account {
         guard let header = request.headers["Authorization"] else { throw .fs(401, "missing authorization header") }
-        guard let token = (try? FlagsWorker.bearer(request)) ?? nil, header.trimmingSpaces.lowercased().hasPrefix("bearer ") else {
+        guard let token = (try? BearerCredential.parse(request)) ?? nil, header.trimmingSpaces.lowercased().hasPrefix("bearer ") else {
             throw .fs(401, "invalid authorization format")
         }
         let invalid = APIError.fs(401, "invalid or expired token")
@@ -109,14 +92,5 @@ final class Service: Sendable {
         }
         return Account(userID: claims.user_id, orgID: claims.org_id, role: role,
                        email: user["email"]?.stringValue ?? "", claims: claims, environmentPermissions: permissions)
-    }
-
-    /// The API key of `X-API-Key` (or `?api_key=` on streams, for EventSource clients).
-    func authenticateAPIKey(_ request: Request, allowQuery: Bool) throws(APIError) -> APIKeyRecord {
-        var presented = request.headers["X-API-Key"]?.trimmingSpaces
-        if presented == nil || presented == "", allowQuery { presented = request.queryParameter("api_key") }
-        guard let presented, !presented.isEmpty else { throw .fs(401, "missing X-API-Key header") }
-        guard let record = try apiKeys.authenticate(presented) else { throw .fs(401, "invalid API key") }
-        return record
     }
 }

@@ -92,8 +92,8 @@ struct FSAccessTests {
 
     /// Every JWT route, destructive ones last (so each still has something to act on), logout at the end.
     static var memberRoutes: [Route] {
-        let routes = FlagsWorker.featureSignalsRoutes.filter {
-            if case .member = $0.access { return true }
+        let routes = FeatureSignalsRoutes.all.filter {
+            if case .member = $0.policy.authentication { return true }
             return false
         }
         let deleteOrder = ["/v1/api-keys/", "/v1/webhooks/", "/v1/members/", "/segments/", "/flags/", "/environments/", "/v1/projects/{id}"]
@@ -112,9 +112,9 @@ struct FSAccessTests {
         let caller = role == .owner ? world.account.access
             : try await fs.member(world.account, role: role.rawValue, email: "\(role.rawValue)@acme.io").access
         // Every route but the three public auth routes and the five API-key routes.
-        #expect(Self.memberRoutes.count == FlagsWorker.featureSignalsRoutes.count - 8)
+        #expect(Self.memberRoutes.count == FeatureSignalsRoutes.all.count - 8)
         for route in Self.memberRoutes {
-            guard case .member(let needed) = route.access else { continue }
+            guard case .member(let needed) = route.policy.authentication else { continue }
             let response = await fs.call(route.method, world.path(route), bearer: caller, body: world.body(route)?.jsonString)
             let label = "\(role.rawValue): \(route.method) \(route.path) → \(response.status) \(response.text)"
             if role.satisfies(needed) {

@@ -418,9 +418,9 @@ struct FSManagementTests {
         let fs = try await FSHarness()
         let document = await fs.call("GET", "/openapi.json")
         let paths = try #require(document["paths"]?.objectValue)
-        for route in FlagsWorker.featureSignalsRoutes {
+        for route in FeatureSignalsRoutes.all {
             let operation = try #require(paths[route.path]?[route.method.lowercased()], "\(route.method) \(route.path)")
-            switch route.access {
+            switch route.policy.authentication {
             case .apiKey: #expect(operation["security"] == [["apiKey": []]], "\(route.path)")
             case .member: #expect(operation["security"] == [["jwt": []]], "\(route.path)")
             default: #expect(operation["security"] == nil, "\(route.path)")

@@ -156,7 +156,7 @@ struct OpenAPITests {
         let api = try await FlagsHarness()
         let document = await api.call("GET", "/openapi.json", token: "").json
         let paths = try #require(document["paths"]?.objectValue)
-        for route in FlagsWorker.routes {
+        for route in RouteTable.all {
             #expect(paths[route.path]?[route.method.lowercased()] != nil, "\(route.method) \(route.path)")
         }
         let schemas = try #require(document["components"]?["schemas"]?.objectValue)

@@ -74,7 +74,7 @@ struct TokenTests {
 
     @Test func bearerCredentialsAreReadFromOneAuthorizationField() throws {
         func credential(_ values: String...) throws -> String? {
-            try FlagsWorker.bearer(Request(method: "GET", target: "/", headers: Headers(values.map { (name: "Authorization", value: $0) })))
+            try BearerCredential.parse(Request(method: "GET", target: "/", headers: Headers(values.map { (name: "Authorization", value: $0) })))
         }
         let read: [(String, String?)] = [
             ("Bearer ff_a", "ff_a"), ("bearer ff_a", "ff_a"), ("BeArEr ff_a", "ff_a"), ("  Bearer ff_a", "ff_a"),

@@ -3,8 +3,6 @@ import Synchronization
 /// Fixed windows per key and kind of request, per node (the spec's limits are per node): one minute
 /// per token for EdgeFlags, per API key and per client IP for FeatureSignals.
 final class RateLimiter: Sendable {
-    enum Kind: Sendable { case evaluation, management }
-
     struct Decision {
         var allowed: Bool
         /// Whole seconds until the window resets (at least 1): the `Retry-After` of a 429.
@@ -31,23 +29,10 @@ final class RateLimiter: Sendable {
         var kind: UInt8
         var key: String
     }
-    let evaluationLimit: Int
-    let managementLimit: Int
-
-    init(evaluationLimit: Int, managementLimit: Int) {
-        self.evaluationLimit = evaluationLimit
-        self.managementLimit = managementLimit
-    }
-
-    func check(token: String, kind: Kind, nowMillis: Int64) -> Decision {
-        let limit = kind == .evaluation ? evaluationLimit : managementLimit
-        return check(WindowKey(kind: kind == .evaluation ? 1 : 2, key: token), limit: limit, windowMillis: 60_000,
-                     nowMillis: nowMillis)
-    }
-
-    /// Counts one request against `key` in its current window of `windowMillis`.
-    func check(key: String, limit: Int, windowMillis: Int64 = 60_000, nowMillis: Int64) -> Decision {
-        check(WindowKey(kind: 0, key: key), limit: limit, windowMillis: windowMillis, nowMillis: nowMillis)
+    /// Counts one request against `key` in its current window of `windowMillis`. Windows of the same
+    /// key in different `window` classes (budgets) are counted apart.
+    func check(key: String, window: UInt8 = 0, limit: Int, windowMillis: Int64 = 60_000, nowMillis: Int64) -> Decision {
+        check(WindowKey(kind: window, key: key), limit: limit, windowMillis: windowMillis, nowMillis: nowMillis)
     }
 
     private func check(_ key: WindowKey, limit: Int, windowMillis: Int64, nowMillis: Int64) -> Decision {

@@ -6,7 +6,7 @@ enum Audit {
     /// Entries expire after 90 days (a KV TTL), so the log cannot grow without bound.
     static let retentionSeconds: Int64 = 90 * 24 * 3600
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let page = try Page(call.request)
         let type = call.request.queryParameter("resource_type")
         let key = call.request.queryParameter("resource_key")

@@ -3,7 +3,7 @@ import EdgeWorker
 
 /// One stored change, whichever dialect made it.
 struct Change: Sendable {
-    var action: Call.Action
+    var action: ChangeAction
     /// The webhook event: `flag.created`, …, and FeatureSignals' `flag.state_updated`, `flag.promoted`, …
     var event: String
     var resourceType: String
@@ -19,11 +19,22 @@ struct Change: Sendable {
 /// What every change goes through after it is stored: an audit entry, the webhooks subscribed to
 /// its event — the project's EdgeFlags ones and its organization's FeatureSignals ones — delivered
 /// after the response, and the live streams of the project.
-extension Call {
-    enum Action: String, Sendable { case create, update, delete }
+/// What a change did to its record.
+enum ChangeAction: String, Sendable { case create, update, delete }
 
-    func recorded(_ action: Action, _ resourceType: String, key: String, before: JSONValue?, after: JSONValue?,
+extension Call where Who: ProjectScoped {
+    /// Records a change to a record of the caller's project.
+    func recorded(_ action: ChangeAction, _ resourceType: String, key: String, before: JSONValue?, after: JSONValue?,
                   environment: String? = nil) async throws(APIError) {
+        try await recorded(action, resourceType, key: key, project: project, before: before, after: after,
+                           environment: environment)
+    }
+}
+
+extension Call {
+    /// Records a change to a record of `project`, as `<resource>.created|updated|deleted`.
+    func recorded(_ action: ChangeAction, _ resourceType: String, key: String, project: String, before: JSONValue?,
+                  after: JSONValue?, environment: String? = nil) async throws(APIError) {
         let past = action == .create ? "created" : action == .update ? "updated" : "deleted"
         try await record(Change(action: action, event: "\(resourceType).\(past)", resourceType: resourceType, key: key,
                                 projectID: project, orgID: nil, before: before, after: after, environment: environment))
@@ -44,7 +55,7 @@ extension Call {
             "before": change.before ?? .null, "after": change.after ?? .null,
         ]
         if let org { entry["org_id"] = .string(org) }
-        if let user = account?.userID { entry["actor_id"] = .string(user) }
+        if let user = caller.actorID { entry["actor_id"] = .string(user) }
         try await service.flags.put(KeyLayout.audit(scope, millis: Int64(now * 1000), suffix: suffix), entry,
                                     ttl: Audit.retentionSeconds)
         let data = change.after ?? change.before ?? .null

@@ -6,7 +6,7 @@ import EdgeWorker
 enum Configs {
     static let fields: Set<String> = ["key", "value", "environments", "name", "description"]
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let page = try Page(call.request)
         let records = try call.service.flags.records(prefix: KeyLayout.configs(call.project))
         let body = page.body(records, name: "configs") { record in
@@ -15,7 +15,7 @@ enum Configs {
         return .json(body, headers: ["Cache-Control": CachePolicy.configs])
     }
 
-    static func get(_ call: Call) throws(APIError) -> Response {
+    static func get(_ call: TokenCall) throws(APIError) -> Response {
         guard let record = try call.service.flags.get(KeyLayout.config(call.project, call.parameter("key"))) else {
             throw .notFound("Config not found")
         }
@@ -27,7 +27,7 @@ enum Configs {
         return .json(["value": value], headers: ["Cache-Control": CachePolicy.configs])
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("key", "value")
         guard let key = try body.string("key") else { throw .validation("Missing required fields: key") }
@@ -46,7 +46,7 @@ enum Configs {
         }
     }
 
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         let body = try Body(call.request)
         if let given = try body.string("key"), given != key { throw .validation("The key of a config cannot be changed") }
@@ -57,7 +57,7 @@ enum Configs {
         }
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.config(call.project, key)
@@ -70,7 +70,7 @@ enum Configs {
     }
 
     /// `PUT /api/v1/configs/{key}/environments/{env}` `{value}`.
-    static func setOverride(_ call: Call) async throws(APIError) -> Response {
+    static func setOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         let body = try Body(call.request)
         try body.require("value")
@@ -83,7 +83,7 @@ enum Configs {
         }
     }
 
-    static func deleteOverride(_ call: Call) async throws(APIError) -> Response {
+    static func deleteOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         try Project.requireEnvironment(call, environment)
         return try await mutate(call, key: key, environment: environment) { record in
@@ -93,7 +93,7 @@ enum Configs {
         }
     }
 
-    private static func mutate(_ call: Call, key: String, environment: String? = nil,
+    private static func mutate(_ call: TokenCall, key: String, environment: String? = nil,
                                _ change: @Sendable (inout [String: JSONValue]) -> Void) async throws(APIError) -> Response {
         try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.config(call.project, key)
@@ -112,7 +112,7 @@ enum Configs {
         }
     }
 
-    private static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
+    private static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
         guard let value = record["value"], !value.isNull else { throw .validation("Missing required fields: value") }
         try Body.validateLabels(record)
         guard let environments = record["environments"] else { return }

@@ -17,9 +17,9 @@ enum Evaluate {
         }
     }
 
-    static func bulk(_ call: Call) throws(APIError) -> Response {
+    static func bulk(_ call: TokenCall) throws(APIError) -> Response {
         let request = call.request
-        let token = call.token!
+        let token = call.token
         let tailing = call.service.tail.hasListeners
         let cacheKey = AnswerCache.Key(route: .edgeFlagsBulk, credential: token.hash, input: request.body)
         if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now),
@@ -99,7 +99,7 @@ enum Evaluate {
     }
 
     /// Evaluations go to the tail stream (which keeps the last 50 for admins who connect later).
-    static func record(_ results: [Evaluation], call: Call, environment: String?, started: Double) {
+    static func record(_ results: [Evaluation], call: TokenCall, environment: String?, started: Double) {
         guard !results.isEmpty else { return }
         call.service.tail.record(TailHub.Batch(timestamp: call.now, results: results,
                                                durationMs: (monotonicSeconds() - started) * 1000 / Double(results.count),

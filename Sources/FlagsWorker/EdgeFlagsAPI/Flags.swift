@@ -7,7 +7,7 @@ enum Flags {
     static let fields: Set<String> = ["key", "enabled", "value", "targeting", "environments", "active_from",
                                       "active_until", "name", "type", "defaultValue", "description", "tags"]
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let page = try Page(call.request)
         let records = try call.service.flags.records(prefix: KeyLayout.flags(call.project))
         let body = page.body(records, name: "flags") { record in
@@ -16,7 +16,7 @@ enum Flags {
         return .json(body, headers: ["Cache-Control": CachePolicy.flagList])
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("key", "enabled")
         guard let key = try body.string("key") else { throw .validation("Missing required fields: key") }
@@ -37,9 +37,9 @@ enum Flags {
     }
 
     /// Evaluates: `{"value", "type", "reason"}` for `?context=<url-encoded JSON>`.
-    static func evaluate(_ call: Call) throws(APIError) -> Response {
+    static func evaluate(_ call: TokenCall) throws(APIError) -> Response {
         let key = call.parameter("key")
-        let cacheKey = AnswerCache.Key(route: .edgeFlagsSingle, credential: call.token?.hash ?? "",
+        let cacheKey = AnswerCache.Key(route: .edgeFlagsSingle, credential: call.token.hash,
                                        input: Array(call.request.target.utf8))
         if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now) {
             Evaluate.record(answer.evaluations, call: call, environment: answer.environment, started: monotonicSeconds())
@@ -81,7 +81,7 @@ enum Flags {
     }
 
     /// Merges the given fields into the stored record (a toggle of `enabled` alone keeps the rest).
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         let body = try Body(call.request)
         if let given = try body.string("key"), given != key { throw .validation("The key of a flag cannot be changed") }
@@ -105,7 +105,7 @@ enum Flags {
         }
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.flag(call.project, key)
@@ -119,19 +119,19 @@ enum Flags {
     }
 
     /// `PUT /api/v1/flags/{key}/environments/{env}` `{enabled?, value?, targeting?}`.
-    static func setOverride(_ call: Call) async throws(APIError) -> Response {
+    static func setOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         let body = try Body(call.request)
         let override = body.fields.filter { ["enabled", "value", "targeting"].contains($0.key) && !$0.value.isNull }
         return try await changeOverride(call, key: key, environment: environment) { _ in override }
     }
 
-    static func deleteOverride(_ call: Call) async throws(APIError) -> Response {
+    static func deleteOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         return try await changeOverride(call, key: key, environment: environment) { _ in nil }
     }
 
-    private static func changeOverride(_ call: Call, key: String, environment: String,
+    private static func changeOverride(_ call: TokenCall, key: String, environment: String,
                                        _ change: @Sendable ([String: JSONValue]?) -> [String: JSONValue]?)
         async throws(APIError) -> Response
     {
@@ -172,7 +172,7 @@ enum Flags {
 
     /// A flag is stored only if it translates and compiles with the project's segments (types,
     /// operators, regexes, environments).
-    static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
+    static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
         // A merge may not drop the master switch (`PUT {"enabled": null}`): POST requires it.
         guard case .bool? = record["enabled"] else { throw .validation("Missing required fields: enabled") }
         let flag = try EdgeFlagsModel.flag(record)

@@ -11,7 +11,7 @@ enum Project {
          "created_at": .string(Timestamp.format(now)), "updated_at": .string(Timestamp.format(now))]
     }
 
-    static func load(_ call: Call) throws(APIError) -> [String: JSONValue] {
+    static func load(_ call: TokenCall) throws(APIError) -> [String: JSONValue] {
         if let record = try call.service.flags.get(KeyLayout.project(call.project)) { return record }
         if call.project == defaultID { return defaultRecord(now: call.now) }
         throw .notFound("Project not found")
@@ -22,7 +22,7 @@ enum Project {
     }
 
     /// 404 unless the token's project has the environment.
-    static func requireEnvironment(_ call: Call, _ name: String) throws(APIError) {
+    static func requireEnvironment(_ call: TokenCall, _ name: String) throws(APIError) {
         guard environments(try load(call)).contains(name) else { throw .notFound("Environment not found") }
     }
 
@@ -31,11 +31,11 @@ enum Project {
                  "environments": record["environments"] ?? .array([])])
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: TokenCall) async throws(APIError) -> Response {
         .json(shape(try load(call)))
     }
 
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("name")
         guard let name = try body.string("name"), !name.isEmpty, name.count <= 200 else {
@@ -52,7 +52,7 @@ enum Project {
         }
     }
 
-    static func listEnvironments(_ call: Call) async throws(APIError) -> Response {
+    static func listEnvironments(_ call: TokenCall) async throws(APIError) -> Response {
         .json(["environments": .array(environments(try load(call)).map(JSONValue.string))])
     }
 
@@ -64,7 +64,7 @@ enum Project {
         }
     }
 
-    static func addEnvironment(_ call: Call) async throws(APIError) -> Response {
+    static func addEnvironment(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("name")
         guard let name = try body.string("name") else { throw .validation("Missing required fields: name") }
@@ -84,7 +84,7 @@ enum Project {
         }
     }
 
-    static func deleteEnvironment(_ call: Call) async throws(APIError) -> Response {
+    static func deleteEnvironment(_ call: TokenCall) async throws(APIError) -> Response {
         let name = call.parameter("name")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let before = try load(call)

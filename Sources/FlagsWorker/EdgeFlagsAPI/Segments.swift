@@ -7,7 +7,7 @@ import FlagEngine
 enum Segments {
     static let fields: Set<String> = ["key", "conditions", "name", "description"]
 
-    static func models(_ call: Call) throws(APIError) -> [Segment] {
+    static func models(_ call: TokenCall) throws(APIError) -> [Segment] {
         var out: [Segment] = []
         for record in try call.service.flags.records(prefix: KeyLayout.segments(call.project)) {
             if let segment = try? EdgeFlagsModel.segment(record) { out.append(segment) }
@@ -15,7 +15,7 @@ enum Segments {
         return out
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let page = try Page(call.request)
         let records = try call.service.flags.records(prefix: KeyLayout.segments(call.project))
         let body = page.body(records, name: "segments") { record in
@@ -24,7 +24,7 @@ enum Segments {
         return .json(body, headers: ["Cache-Control": CachePolicy.segments])
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: TokenCall) async throws(APIError) -> Response {
         guard let record = try call.service.flags.get(KeyLayout.segment(call.project, call.parameter("key"))) else {
             throw .notFound("Segment not found")
         }
@@ -32,7 +32,7 @@ enum Segments {
                      headers: ["Cache-Control": CachePolicy.segments])
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("key", "conditions")
         guard let key = try body.string("key") else { throw .validation("Missing required fields: key") }
@@ -51,7 +51,7 @@ enum Segments {
         }
     }
 
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         let body = try Body(call.request)
         if let given = try body.string("key"), given != key { throw .validation("The key of a segment cannot be changed") }
@@ -76,7 +76,7 @@ enum Segments {
         }
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let storageKey = KeyLayout.segment(call.project, key)
@@ -92,7 +92,7 @@ enum Segments {
     }
 
     /// Compiles the project's segments with this one in place: cycles, depth and regexes are 400s.
-    private static func validate(_ record: [String: JSONValue], _ call: Call) throws(APIError) {
+    private static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
         guard case .array? = record["conditions"] else { throw Body.wrongType("conditions", "an array") }
         try Body.validateLabels(record)
         let segment = try EdgeFlagsModel.segment(record)

@@ -3,7 +3,7 @@ import EdgeWorker
 
 /// `/api/v1/tokens` (admin): create (plaintext returned once), list (never a plaintext), revoke.
 enum Tokens {
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: Call<TokenAdministrator>) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("name", "project_id", "permissions")
         guard let name = try body.string("name"), !name.isEmpty, name.count <= 200 else {
@@ -24,15 +24,15 @@ enum Tokens {
             guard seconds > call.now else { throw .validation("expires_at must be in the future") }
             expiresAt = Timestamp.format(seconds)
         }
-        var call = call
-        if let account = call.account {
+        switch call.caller {
+        case .member(let account):
             // The bridge: an owner or admin mints tokens for any project of its organization.
             guard let project = try call.service.flags.get(KeyLayout.project(projectID)),
                   project["org_id"]?.stringValue == account.orgID else { throw .notFound("Project not found") }
-            call.project = projectID
+        case .token(let token):
+            // An admin token mints tokens for its own project only.
+            guard projectID == token.projectID else { throw .forbidden }
         }
-        // An admin token mints tokens for its own project only.
-        guard projectID == call.project else { throw .forbidden }
         let created: (token: String, record: TokenRecord)
         do {
             created = try await call.service.tokens.create(projectID: projectID, name: name, permissions: permissions,
@@ -43,16 +43,16 @@ enum Tokens {
             throw .internalError
         }
         let meta = JSONValue.object(created.record.record)
-        try await call.recorded(.create, "token", key: created.record.tokenPrefix, before: nil, after: meta)
+        try await call.recorded(.create, "token", key: created.record.tokenPrefix, project: projectID, before: nil, after: meta)
         return .json(["success": true, "token": .string(created.token), "meta": meta], status: 201)
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let tokens = try call.service.tokens.list(projectID: call.project)
         return .json(["tokens": .array(tokens.map(\.listed))])
     }
 
-    static func revoke(_ call: Call) async throws(APIError) -> Response {
+    static func revoke(_ call: TokenCall) async throws(APIError) -> Response {
         let hash = call.parameter("hash").lowercased()
         guard let record = try call.service.tokens.record(hash: hash), record.projectID == call.project else {
             throw .notFound("Token not found")

@@ -8,7 +8,7 @@ enum Webhooks {
         "segment.created", "segment.updated", "segment.deleted", "token.created", "token.deleted", "project.updated",
     ]
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: TokenCall) async throws(APIError) -> Response {
         let body = try Body(call.request)
         try body.require("url", "events")
         let url = try body.string("url") ?? ""
@@ -31,12 +31,12 @@ enum Webhooks {
         return .json(shape(record), status: 201)
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: TokenCall) async throws(APIError) -> Response {
         let records = try call.service.flags.records(prefix: KeyLayout.webhooks(call.project))
         return .json(["webhooks": .array(records.map(shape))])
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: TokenCall) async throws(APIError) -> Response {
         let key = KeyLayout.webhook(call.project, call.parameter("id"))
         guard try call.service.flags.get(key) != nil else { throw .notFound("Webhook not found") }
         try await call.service.flags.delete(key)
@@ -54,7 +54,7 @@ enum Webhooks {
     /// Fires `event` to the webhooks of `scope` — a project's (EdgeFlags) or an organization's
     /// (FeatureSignals, which sign with `X-FeatureSignals-Signature: sha256=…` and record each
     /// delivery) — after the response (`waitUntil`).
-    static func notify(_ call: Call, scope: String, event: String, resource: String, environment: String?, data: JSONValue) {
+    static func notify<Who>(_ call: Call<Who>, scope: String, event: String, resource: String, environment: String?, data: JSONValue) {
         guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(scope)) else { return }
         let targets = records.compactMap { record -> WebhookTarget? in
             guard let id = record["id"]?.stringValue, let url = record["url"]?.stringValue,

@@ -4,7 +4,7 @@ import EdgeWorker
 /// `/v1/environments/{envID}/api-keys` and `DELETE /v1/api-keys/{keyID}`: `fs_srv_`/`fs_cli_` + 48 hex,
 /// stored by SHA-256 only, shown once, bound to one environment, revoked at once.
 enum FSAPIKeys {
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let envID = call.parameter("envID")
         let body = try call.featureSignalsBody()
         let name = (try body.string("name") ?? "").trimmingSpaces
@@ -28,7 +28,7 @@ enum FSAPIKeys {
         return .json(shown, status: 201)
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         let envID = call.parameter("envID")
         _ = try call.ownedEnvironment(envID)
         var out: [JSONValue] = []
@@ -38,7 +38,7 @@ enum FSAPIKeys {
         return .json(.array(out))
     }
 
-    static func revoke(_ call: Call) async throws(APIError) -> Response {
+    static func revoke(_ call: MemberCall) async throws(APIError) -> Response {
         let id = call.parameter("keyID")
         guard let record = try call.service.apiKeys.all().first(where: { $0.id == id && $0.orgID == call.member.orgID }) else {
             throw .fs(404, "api key not found")

@@ -13,7 +13,7 @@ enum FSApprovals {
     }
 
     /// `{project_id, flag_key, env_id, payload: <flag state fields>, note?}` → 201, pending.
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let project = try body.string("project_id"), let key = try body.string("flag_key"),
               let env = try body.string("env_id"), let payload = try body.object("payload") else {
@@ -36,7 +36,7 @@ enum FSApprovals {
     }
 
     /// Newest first; `?status=pending|applied|rejected` filters.
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         let status = call.request.queryParameter("status")
         if let status, !statuses.contains(status) { throw .fs(400, "status must be one of pending, applied, rejected") }
         let records = try call.service.flags.records(prefix: KeyLayout.approvals(call.member.orgID))
@@ -45,12 +45,12 @@ enum FSApprovals {
         return .json(.array(records.map(shape)))
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: MemberCall) async throws(APIError) -> Response {
         .json(shape(try load(call)))
     }
 
     /// `{action: approve|reject, note?}` by an owner or admin other than the requester.
-    static func review(_ call: Call) async throws(APIError) -> Response {
+    static func review(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let action = try body.string("action"), action == "approve" || action == "reject" else {
             throw .fs(400, "action must be approve or reject")
@@ -78,7 +78,7 @@ enum FSApprovals {
         return .json(shape(record))
     }
 
-    private static func load(_ call: Call) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall) throws(APIError) -> [String: JSONValue] {
         let id = call.parameter("id")
         guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.approval(call.member.orgID, id)) else {
             throw .fs(404, "approval not found")

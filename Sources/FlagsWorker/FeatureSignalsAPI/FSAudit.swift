@@ -3,7 +3,7 @@ import EdgeWorker
 
 /// `GET /v1/audit?limit&offset`: the organization's entries (its own and its projects'), newest first.
 enum FSAudit {
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         var limit = 50, offset = 0
         if let text = call.request.queryParameter("limit") {
             guard let value = Int(text), (1...200).contains(value) else { throw .fs(400, "limit must be an integer from 1 to 200") }

@@ -10,7 +10,7 @@ enum FSAuth {
     /// Creates, all or nothing, the user (owner), the organization, the project `default` and its
     /// environments `dev`, `staging`, `production`. The email index is written last: until it is,
     /// no account exists, and a failure before it deletes what was written.
-    static func register(_ call: Call) async throws(APIError) -> Response {
+    static func register(_ call: PublicCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
@@ -71,7 +71,7 @@ enum FSAuth {
     }
 
     /// An unknown email runs the same scrypt work as a wrong password and gets the same answer.
-    static func login(_ call: Call) async throws(APIError) -> Response {
+    static func login(_ call: PublicCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
@@ -94,7 +94,7 @@ enum FSAuth {
 
     /// Rotates: the presented refresh token is spent and a new pair returned. A spent one presented
     /// again means it was copied, so its whole session is revoked.
-    static func refresh(_ call: Call) async throws(APIError) -> Response {
+    static func refresh(_ call: PublicCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let presented = try body.string("refresh_token") else { throw .fsInvalidBody }
         let invalid = APIError.fs(401, "invalid refresh token")
@@ -125,7 +125,7 @@ enum FSAuth {
     }
 
     /// Revokes the access token and its whole session (every refresh token of the login).
-    static func logout(_ call: Call) async throws(APIError) -> Response {
+    static func logout(_ call: MemberCall) async throws(APIError) -> Response {
         let claims = call.member.claims
         try await call.service.accounts.revoke(tokenID: claims.jti.value, expiresAt: claims.exp.value.timeIntervalSince1970,
                                                now: call.now)
@@ -134,7 +134,7 @@ enum FSAuth {
         return Response(status: 204, bytes: [])
     }
 
-    private static func startSession(_ call: Call, userID: String, orgID: String, role: Role) async throws(APIError)
+    private static func startSession<Who>(_ call: Call<Who>, userID: String, orgID: String, role: Role) async throws(APIError)
         -> SessionTokens.Pair
     {
         let session = call.newID()

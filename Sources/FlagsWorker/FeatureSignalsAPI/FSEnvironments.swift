@@ -4,7 +4,7 @@ import EdgeWorker
 /// `/v1/projects/{id}/environments`: each also listed by slug in the project record, which is what
 /// the EdgeFlags dialect and its `context.environment` see.
 enum FSEnvironments {
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
         let records = try call.service.flags.records(prefix: KeyLayout.environments(project))
@@ -13,7 +13,7 @@ enum FSEnvironments {
         return .json(.array(records.map(FSShape.environment)))
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         let body = try call.featureSignalsBody()
         let name = (try body.string("name") ?? "").trimmingSpaces
@@ -41,7 +41,7 @@ enum FSEnvironments {
         }
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), id = call.parameter("envID")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             var record = try call.ownedProject(project)
@@ -59,7 +59,7 @@ enum FSEnvironments {
     }
 
     /// The flag states and API keys of one environment, and its id index.
-    static func deleteContents(_ call: Call, project: String, _ id: String) async throws(APIError) {
+    static func deleteContents(_ call: MemberCall, project: String, _ id: String) async throws(APIError) {
         let flags = call.service.flags
         for key in try flags.keys(prefix: KeyLayout.flagStates(project)) where key.hasSuffix(":" + id) {
             try await flags.delete(key)

@@ -12,7 +12,7 @@ import FlagEngine
 enum FSEvaluate {
     static let maxBulkKeys = 100
 
-    static func one(_ call: Call) throws(APIError) -> Response {
+    static func one(_ call: KeyCall) throws(APIError) -> Response {
         let key = try apiKey(call)
         let cacheKey = AnswerCache.Key(route: .featureSignalsOne, credential: key.id, input: call.request.body)
         if let kept = kept(call, key, cacheKey) { return kept }
@@ -29,7 +29,7 @@ enum FSEvaluate {
     }
 
     /// `{"flag_keys": [...] (at most 100; omitted: every flag), "context"}` → `{key: EvalResult}`.
-    static func bulk(_ call: Call) throws(APIError) -> Response {
+    static func bulk(_ call: KeyCall) throws(APIError) -> Response {
         let key = try apiKey(call)
         let cacheKey = AnswerCache.Key(route: .featureSignalsBulk, credential: key.id, input: call.request.body)
         if let kept = kept(call, key, cacheKey) { return kept }
@@ -67,7 +67,7 @@ enum FSEvaluate {
     }
 
     /// `{flag_key: value}` of every flag, for `?key=<user>` (`anonymous` when absent).
-    static func client(_ call: Call) throws(APIError) -> Response {
+    static func client(_ call: KeyCall) throws(APIError) -> Response {
         let key = try apiKey(call)
         try requireEnvironment(call, key)
         let cacheKey = AnswerCache.Key(route: .featureSignalsClient, credential: key.id, input: Array(call.request.target.utf8))
@@ -88,7 +88,7 @@ enum FSEvaluate {
     }
 
     /// `{flag_key, variant_key, user_key}`: counted per flag and variant on this node.
-    static func track(_ call: Call) async throws(APIError) -> Response {
+    static func track(_ call: KeyCall) async throws(APIError) -> Response {
         let key = try apiKey(call)
         let body = try call.featureSignalsBody()
         guard let flag = try body.string("flag_key"), !flag.isEmpty, let user = try body.string("user_key"), !user.isEmpty else {
@@ -100,7 +100,7 @@ enum FSEvaluate {
     }
 
     /// `envKey` must be the slug of the key's environment.
-    static func requireEnvironment(_ call: Call, _ key: APIKeyRecord) throws(APIError) {
+    static func requireEnvironment(_ call: KeyCall, _ key: APIKeyRecord) throws(APIError) {
         let envKey = call.parameter("envKey")
         guard envKey == key.environmentSlug else { throw .fs(403, "API key does not belong to environment \(envKey)") }
     }
@@ -114,10 +114,7 @@ enum FSEvaluate {
         writer.endObject()
     }
 
-    static func apiKey(_ call: Call) throws(APIError) -> APIKeyRecord {
-        guard let key = call.apiKey else { throw .fs(401, "missing X-API-Key header") }
-        return key
-    }
+    static func apiKey(_ call: KeyCall) -> APIKeyRecord { call.apiKey }
 
     private static func object(_ request: Request) throws(APIError) -> [String: JSONValue] {
         guard !request.body.isEmpty, case .object(let fields)? = try? JSONValue.parse(request.body, maxDepth: 32) else {
@@ -128,7 +125,7 @@ enum FSEvaluate {
 
     /// How every evaluation answer ends: counted, the key's use noted, kept for the same request
     /// again, the bytes sent.
-    private static func answer(_ call: Call, _ key: APIKeyRecord, _ results: [Evaluation], _ writer: JSONWriter,
+    private static func answer(_ call: KeyCall, _ key: APIKeyRecord, _ results: [Evaluation], _ writer: JSONWriter,
                                keptAs cacheKey: AnswerCache.Key, snapshot: ProjectSnapshot) -> Response {
         call.service.metrics.record(project: key.projectID, results)
         noteUse(call, key)
@@ -139,7 +136,7 @@ enum FSEvaluate {
     }
 
     /// The kept answer to this very request, counted and noted as if evaluated again.
-    private static func kept(_ call: Call, _ key: APIKeyRecord, _ cacheKey: AnswerCache.Key) -> Response? {
+    private static func kept(_ call: KeyCall, _ key: APIKeyRecord, _ cacheKey: AnswerCache.Key) -> Response? {
         guard let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence,
                                                        now: call.now) else { return nil }
         call.service.metrics.record(project: key.projectID, answer.evaluations)
@@ -147,7 +144,7 @@ enum FSEvaluate {
         return answer.response
     }
 
-    private static func noteUse(_ call: Call, _ key: APIKeyRecord) {
+    private static func noteUse(_ call: KeyCall, _ key: APIKeyRecord) {
         let keys = call.service.apiKeys
         guard keys.noteUse(key.id, now: call.now) else { return }
         let clock = call.env.clock

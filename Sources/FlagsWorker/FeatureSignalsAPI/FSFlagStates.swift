@@ -15,7 +15,7 @@ enum FSFlagStates {
     }
 
     /// The stored state, or the empty (disabled) one.
-    static func load(_ call: Call, project: String, flag: [String: JSONValue], env: String) throws(APIError)
+    static func load<Who>(_ call: Call<Who>, project: String, flag: [String: JSONValue], env: String) throws(APIError)
         -> (record: [String: JSONValue], stored: Bool)
     {
         let key = flag["key"]?.stringValue ?? ""
@@ -25,7 +25,7 @@ enum FSFlagStates {
                  "scheduled_enable_at": .null, "scheduled_disable_at": .null, "updated_at": .null], false)
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
         let flag = try FSFlags.load(call, project: project, key: call.parameter("key"))
@@ -35,7 +35,7 @@ enum FSFlagStates {
     }
 
     /// A partial upsert of the state.
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key"), env = call.parameter("envID")
         let body = try call.featureSignalsBody()
         let given = body.fields.filter { fields.contains($0.key) }
@@ -46,7 +46,7 @@ enum FSFlagStates {
     }
 
     /// `{source_env_id, target_env_id}`: copies enabled, default value, rules and rollout.
-    static func promote(_ call: Call) async throws(APIError) -> Response {
+    static func promote(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key")
         let body = try call.featureSignalsBody()
         guard let source = try body.string("source_env_id"), let target = try body.string("target_env_id") else {
@@ -63,7 +63,7 @@ enum FSFlagStates {
     }
 
     /// `{env_id}`: off at once, whatever the schedule says.
-    static func kill(_ call: Call) async throws(APIError) -> Response {
+    static func kill(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key")
         let body = try call.featureSignalsBody()
         guard let env = try body.string("env_id") else { throw .fs(400, "env_id is required") }
@@ -76,14 +76,16 @@ enum FSFlagStates {
 
     /// Applies `edit` to the state under the write lock, validates it by compiling it with the
     /// project's segments, stores it and records the change.
-    static func change(_ call: Call, project: String, key: String, env: String, event: String,
+    static func change<Who>(_ call: Call<Who>, project: String, key: String, env: String, event: String,
                        actor: String? = nil, _ edit: @Sendable (inout [String: JSONValue]) -> Void)
         async throws(APIError) -> Response
     {
         try await call.service.writes.run { () async throws(APIError) -> Response in
-            if call.account != nil { _ = try call.ownedProject(project) }
+            // A member changes only what its organization owns; the cron changes what is due.
+            let member = call.caller.account.map { call.on(behalfOf: $0) }
+            _ = try member?.ownedProject(project)
             let flag = try FSFlags.load(call, project: project, key: key)
-            if call.account != nil { _ = try call.ownedEnvironment(project: project, env) }
+            _ = try member?.ownedEnvironment(project: project, env)
             let (before, stored) = try load(call, project: project, flag: flag, env: env)
             var after = before
             edit(&after)
@@ -97,7 +99,7 @@ enum FSFlagStates {
         }
     }
 
-    private static func validate(_ state: [String: JSONValue], flag: [String: JSONValue], call: Call,
+    private static func validate<Who>(_ state: [String: JSONValue], flag: [String: JSONValue], call: Call<Who>,
                                  project: String) throws(APIError) {
         for name in ["rules", "variants"] {
             if let value = state[name], !value.isNull, value.arrayValue == nil { throw .fsInvalidBody }
@@ -117,7 +119,7 @@ enum FSFlagStates {
     }
 
     /// Developers may be limited per environment: flipping needs `can_toggle`, the rest `can_edit_rules`.
-    private static func authorize(_ call: Call, fields: Set<String>, env: String) throws(APIError) {
+    private static func authorize(_ call: MemberCall, fields: Set<String>, env: String) throws(APIError) {
         let toggle = !fields.isDisjoint(with: toggles)
         let edit = !fields.subtracting(toggles).isEmpty
         guard call.member.may(toggle: toggle, editRules: edit, environment: env) else { throw .fsInsufficientPermissions }

@@ -20,17 +20,17 @@ enum FSFlags {
             }
         })
 
-    static func load(_ call: Call, project: String, key: String) throws(APIError) -> [String: JSONValue] {
+    static func load<Who>(_ call: Call<Who>, project: String, key: String) throws(APIError) -> [String: JSONValue] {
         try resource.load(call, project: project, key: key)
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response { try await resource.list(call) }
-    static func get(_ call: Call) async throws(APIError) -> Response { try await resource.get(call) }
-    static func update(_ call: Call) async throws(APIError) -> Response { try await resource.update(call) }
+    static func list(_ call: MemberCall) async throws(APIError) -> Response { try await resource.list(call) }
+    static func get(_ call: MemberCall) async throws(APIError) -> Response { try await resource.get(call) }
+    static func update(_ call: MemberCall) async throws(APIError) -> Response { try await resource.update(call) }
     /// Deletes the flag and its states in every environment.
-    static func delete(_ call: Call) async throws(APIError) -> Response { try await resource.delete(call) }
+    static func delete(_ call: MemberCall) async throws(APIError) -> Response { try await resource.delete(call) }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         try await resource.create(call, initial: ["flag_type": "boolean", "tags": [], "prerequisites": []])
     }
 

@@ -18,29 +18,29 @@ struct FSKeyedResource: Sendable {
     /// Applies and validates the writable fields of a body.
     var merge: Merge
     /// What else goes when one is deleted (a flag's states).
-    var cascade: (@Sendable (Call, _ project: String, _ key: String) async throws(APIError) -> Void)?
+    var cascade: (@Sendable (MemberCall, _ project: String, _ key: String) async throws(APIError) -> Void)?
 
-    func load(_ call: Call, project: String, key: String) throws(APIError) -> [String: JSONValue] {
+    func load<Who>(_ call: Call<Who>, project: String, key: String) throws(APIError) -> [String: JSONValue] {
         guard let record = try call.service.flags.get(storageKey(project, key)), isOwn(record) else {
             throw .fs(404, notFound)
         }
         return record
     }
 
-    func list(_ call: Call) async throws(APIError) -> Response {
+    func list(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
         return .json(.array(try call.service.flags.records(prefix: prefix(project)).filter(isOwn).map(shape)))
     }
 
-    func get(_ call: Call) async throws(APIError) -> Response {
+    func get(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
         return .json(shape(try load(call, project: project, key: call.parameter("key"))))
     }
 
     /// `key` and `name` are required; `initial` holds the defaults the body may override.
-    func create(_ call: Call, initial: [String: JSONValue]) async throws(APIError) -> Response {
+    func create(_ call: MemberCall, initial: [String: JSONValue]) async throws(APIError) -> Response {
         let project = call.parameter("id")
         let body = try call.featureSignalsBody()
         let key = try body.string("key") ?? "", name = (try body.string("name") ?? "").trimmingSpaces
@@ -62,7 +62,7 @@ struct FSKeyedResource: Sendable {
     }
 
     /// A partial update: the fields given replace the stored ones; the key cannot change.
-    func update(_ call: Call) async throws(APIError) -> Response {
+    func update(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key")
         let body = try call.featureSignalsBody()
         return try await call.service.writes.run { () async throws(APIError) -> Response in
@@ -79,7 +79,7 @@ struct FSKeyedResource: Sendable {
         }
     }
 
-    func delete(_ call: Call) async throws(APIError) -> Response {
+    func delete(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             _ = try call.ownedProject(project)

@@ -10,7 +10,7 @@ enum FSMembers {
          "created_at": member["created_at"] ?? .null]
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         var out: [JSONValue] = []
         let members = try call.service.accounts.members(org: call.member.orgID)
             .sorted { ($0["created_at"]?.stringValue ?? "") < ($1["created_at"]?.stringValue ?? "") }
@@ -22,7 +22,7 @@ enum FSMembers {
 
     /// `{email, role, name?, password?}`: no email is sent, so a password given here is how the new
     /// member logs in; without one the member exists but cannot log in yet.
-    static func invite(_ call: Call) async throws(APIError) -> Response {
+    static func invite(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         guard !email.isEmpty, email.contains("@"), email.utf8.count <= 254 else { throw .fs(400, "email and role are required") }
@@ -53,7 +53,7 @@ enum FSMembers {
         }
     }
 
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: MemberCall) async throws(APIError) -> Response {
         let id = call.parameter("id")
         let body = try call.featureSignalsBody()
         let role = try self.role(body)
@@ -74,7 +74,7 @@ enum FSMembers {
         }
     }
 
-    static func remove(_ call: Call) async throws(APIError) -> Response {
+    static func remove(_ call: MemberCall) async throws(APIError) -> Response {
         let id = call.parameter("id")
         guard id != call.member.userID else { throw .fs(400, "cannot remove yourself") }
         return try await call.service.writes.run { () async throws(APIError) -> Response in
@@ -96,12 +96,12 @@ enum FSMembers {
         }
     }
 
-    static func permissions(_ call: Call) async throws(APIError) -> Response {
+    static func permissions(_ call: MemberCall) async throws(APIError) -> Response {
         .json(try load(call, call.parameter("id"))["permissions"] ?? [])
     }
 
     /// `[{env_id, can_toggle, can_edit_rules}]` (bare, or as `{"permissions": […]}`), replacing the set.
-    static func setPermissions(_ call: Call) async throws(APIError) -> Response {
+    static func setPermissions(_ call: MemberCall) async throws(APIError) -> Response {
         let id = call.parameter("id")
         let list: [JSONValue]
         switch try? JSONValue.parse(call.request.body, maxDepth: 16) {
@@ -128,14 +128,14 @@ enum FSMembers {
         }
     }
 
-    private static func load(_ call: Call, _ id: String) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall, _ id: String) throws(APIError) -> [String: JSONValue] {
         guard UUIDText.isValid(id), let member = try call.service.accounts.member(org: call.member.orgID, user: id) else {
             throw .fs(404, "member not found")
         }
         return member
     }
 
-    private static func owners(_ call: Call) throws(APIError) -> Int {
+    private static func owners(_ call: MemberCall) throws(APIError) -> Int {
         try call.service.accounts.members(org: call.member.orgID).filter { $0["role"]?.stringValue == Role.owner.rawValue }.count
     }
 

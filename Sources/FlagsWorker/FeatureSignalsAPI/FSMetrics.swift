@@ -4,7 +4,7 @@ import EdgeWorker
 /// `GET /v1/metrics/evaluations`: this node's evaluation counts for the organization's projects,
 /// per flag and reason, since the process started.
 enum FSMetrics {
-    static func evaluations(_ call: Call) async throws(APIError) -> Response {
+    static func evaluations(_ call: MemberCall) async throws(APIError) -> Response {
         var projects = Set<String>()
         for index in try call.service.flags.records(prefix: KeyLayout.organizationProjects(call.member.orgID)) {
             if let project = index["project_id"]?.stringValue { projects.insert(project) }

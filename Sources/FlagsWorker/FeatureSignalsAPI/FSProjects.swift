@@ -26,7 +26,7 @@ enum FSProjects {
         return out
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         var projects: [[String: JSONValue]] = []
         for index in try call.service.flags.records(prefix: KeyLayout.organizationProjects(call.member.orgID)) {
             if let id = index["project_id"]?.stringValue, let record = try call.service.flags.get(KeyLayout.project(id)) {
@@ -38,7 +38,7 @@ enum FSProjects {
         return .json(.array(projects.map(FSShape.project)))
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let name = (try body.string("name") ?? "").trimmingSpaces
         guard !name.isEmpty else { throw .fs(400, "name is required") }
@@ -63,13 +63,13 @@ enum FSProjects {
         }
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: MemberCall) async throws(APIError) -> Response {
         .json(FSShape.project(try call.ownedProject(call.parameter("id"))))
     }
 
     /// Deletes the project and everything in it: flags, states, segments, configs, environments,
     /// webhooks and the API keys of its environments.
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: MemberCall) async throws(APIError) -> Response {
         let id = call.parameter("id")
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let record = try call.ownedProject(id)

@@ -7,8 +7,8 @@ import EdgeWorker
 enum FSSchedules {
     /// Returns how many states were switched.
     static func apply(service: Service, env: Env, ctx: ExecutionContext, now: Double) async throws(APIError) -> Int {
-        let call = Call(request: Request(method: "POST", target: "/scheduled"), env: env, ctx: ctx, parameters: RouteParameters(),
-                        token: nil, service: service, now: now)
+        let call = PublicCall(request: Request(method: "POST", target: "/scheduled"), env: env, ctx: ctx,
+                              parameters: RouteParameters(), service: service, now: now, caller: Anonymous())
         var switched = 0
         for storageKey in try service.flags.keys(prefix: KeyLayout.allFlagStates) {
             guard let state = try service.flags.get(storageKey) else { continue }

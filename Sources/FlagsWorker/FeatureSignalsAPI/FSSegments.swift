@@ -12,12 +12,12 @@ enum FSSegments {
         notFound: "segment not found", conflict: "segment key already exists in this project",
         shape: { FSShape.pick($0, fields) }, merge: merge, cascade: nil)
 
-    static func list(_ call: Call) async throws(APIError) -> Response { try await resource.list(call) }
-    static func get(_ call: Call) async throws(APIError) -> Response { try await resource.get(call) }
-    static func update(_ call: Call) async throws(APIError) -> Response { try await resource.update(call) }
-    static func delete(_ call: Call) async throws(APIError) -> Response { try await resource.delete(call) }
+    static func list(_ call: MemberCall) async throws(APIError) -> Response { try await resource.list(call) }
+    static func get(_ call: MemberCall) async throws(APIError) -> Response { try await resource.get(call) }
+    static func update(_ call: MemberCall) async throws(APIError) -> Response { try await resource.update(call) }
+    static func delete(_ call: MemberCall) async throws(APIError) -> Response { try await resource.delete(call) }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         try await resource.create(call, initial: ["match_type": "all", "rules": []])
     }
 

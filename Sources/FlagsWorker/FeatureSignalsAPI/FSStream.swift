@@ -8,7 +8,7 @@ import Synchronization
 /// is reported too (the project hub polls the `FLAGS` sequence). Comment heartbeats keep proxies
 /// from closing an idle stream.
 enum FSStream {
-    static func events(_ call: Call) async throws(APIError) -> Response {
+    static func events(_ call: KeyCall) async throws(APIError) -> Response {
         let key = try FSEvaluate.apiKey(call)
         try FSEvaluate.requireEnvironment(call, key)
         let service = call.service, project = key.projectID, env = key.environmentID

@@ -20,11 +20,11 @@ enum FSWebhooks {
         return .object(out)
     }
 
-    static func list(_ call: Call) async throws(APIError) -> Response {
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
         .json(.array(try call.service.flags.records(prefix: KeyLayout.webhooks(call.member.orgID)).map(shape)))
     }
 
-    static func create(_ call: Call) async throws(APIError) -> Response {
+    static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let url = try body.string("url"), !url.isEmpty else { throw .fs(400, "url is required") }
         var record: [String: JSONValue] = ["id": .string(call.newID()), "org_id": .string(call.member.orgID),
@@ -36,11 +36,11 @@ enum FSWebhooks {
         return .json(shape(record), status: 201)
     }
 
-    static func get(_ call: Call) async throws(APIError) -> Response {
+    static func get(_ call: MemberCall) async throws(APIError) -> Response {
         .json(shape(try load(call)))
     }
 
-    static func update(_ call: Call) async throws(APIError) -> Response {
+    static func update(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         try await checkURL(body, call: call)  // a name lookup: before the write lock, not under it
         return try await call.service.writes.run { () async throws(APIError) -> Response in
@@ -52,7 +52,7 @@ enum FSWebhooks {
         }
     }
 
-    static func delete(_ call: Call) async throws(APIError) -> Response {
+    static func delete(_ call: MemberCall) async throws(APIError) -> Response {
         _ = try load(call)
         let id = call.parameter("id")
         for key in try call.service.flags.keys(prefix: KeyLayout.deliveries(id)) { try await call.service.flags.delete(key) }
@@ -61,7 +61,7 @@ enum FSWebhooks {
     }
 
     /// Newest first.
-    static func deliveries(_ call: Call) async throws(APIError) -> Response {
+    static func deliveries(_ call: MemberCall) async throws(APIError) -> Response {
         _ = try load(call)
         return .json(.array(try call.service.flags.records(prefix: KeyLayout.deliveries(call.parameter("id"))).map { .object($0) }))
     }
@@ -78,7 +78,7 @@ enum FSWebhooks {
                              record, ttl: deliveryRetentionSeconds)
     }
 
-    private static func load(_ call: Call) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall) throws(APIError) -> [String: JSONValue] {
         let id = call.parameter("id")
         guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.webhook(call.member.orgID, id)) else {
             throw .fs(404, "webhook not found")
@@ -87,14 +87,14 @@ enum FSWebhooks {
     }
 
     /// The target must be allowed by the SSRF policy (which resolves its name).
-    private static func checkURL(_ body: Body, call: Call) async throws(APIError) {
+    private static func checkURL(_ body: Body, call: MemberCall) async throws(APIError) {
         guard let url = try body.string("url") else { return }
         if let problem = await WebhookURLPolicy.check(url, allowPrivate: call.service.settings.allowPrivateWebhookTargets) {
             throw .fs(400, problem.lowercased())
         }
     }
 
-    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: Call) throws(APIError) {
+    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: MemberCall) throws(APIError) {
         if let url = try body.string("url") { record["url"] = .string(url) }
         if let name = try body.string("name") { record["name"] = .string(name) }
         if let enabled = try body.bool("enabled") { record["enabled"] = .bool(enabled) }

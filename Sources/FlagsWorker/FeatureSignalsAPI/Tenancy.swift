@@ -5,18 +5,22 @@ import EdgeWorker
 /// that are found only inside it — another organization's project, environment or key is a 404,
 /// exactly like one that does not exist.
 extension Call {
-    /// The caller of a `.member` route (the dispatcher sets it before the handler runs).
-    var member: Account {
-        guard let account else { preconditionFailure("a .member route ran without an account") }
-        return account
-    }
-
     /// The request body; anything but a JSON object of the right types is `invalid request body`.
     func featureSignalsBody() throws(APIError) -> Body {
         try Body(request, invalid: .fsInvalidBody)
     }
 
     func newID() -> String { UUIDText.make(env.random) }
+
+    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams.
+    func recordFeatureSignals(_ action: ChangeAction, event: String, resourceType: String, key: String, project: String?,
+                              before: JSONValue?, after: JSONValue?, environment: String? = nil) async throws(APIError) {
+        try await record(Change(action: action, event: event, resourceType: resourceType, key: key, projectID: project,
+                                orgID: caller.account?.orgID, before: before, after: after, environment: environment))
+    }
+}
+
+extension Call where Who == Account {
 
     /// The project `id` of the caller's organization.
     func ownedProject(_ id: String) throws(APIError) -> [String: JSONValue] {
@@ -41,13 +45,6 @@ extension Call {
             throw .fs(404, "environment not found")
         }
         return (record, environment)
-    }
-
-    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams.
-    func recordFeatureSignals(_ action: Action, event: String, resourceType: String, key: String, project: String?,
-                              before: JSONValue?, after: JSONValue?, environment: String? = nil) async throws(APIError) {
-        try await record(Change(action: action, event: event, resourceType: resourceType, key: key, projectID: project,
-                                orgID: account?.orgID, before: before, after: after, environment: environment))
     }
 }
 

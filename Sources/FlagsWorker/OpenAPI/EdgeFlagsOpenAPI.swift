@@ -1,6 +1,6 @@
 import EdgeJSON
 
-/// `/openapi.json`, generated from `FlagsWorker.routes` so that it describes every route there is
+/// `/openapi.json`, generated from `RouteTable.all` so that it describes every route there is
 /// in both dialects, and `/docs`, a self-contained page that renders it.
 enum EdgeFlagsOpenAPI {
     static let document: [UInt8] = build().serialized()
@@ -9,9 +9,10 @@ enum EdgeFlagsOpenAPI {
     static func build() -> JSONValue {
         var paths: [String: JSONValue] = [:]
         var tags: [String] = []
-        for route in FlagsWorker.routes {
+        for route in RouteTable.all {
             var operations = paths[route.path]?.objectValue ?? [:]
-            operations[route.method.lowercased()] = route.isFeatureSignals ? featureSignalsOperation(route) : operation(route)
+            operations[route.method.lowercased()] = route.policy.dialect == .featureSignals ? featureSignalsOperation(route)
+                                                                                          : operation(route)
             paths[route.path] = .object(operations)
             if !tags.contains(route.tag) { tags.append(route.tag) }
         }
@@ -47,7 +48,7 @@ enum EdgeFlagsOpenAPI {
         }
         var responses: [String: JSONValue] = [:]
         let success = Schemas.responses[route.method + " " + route.path] ?? ("200", "Success")
-        if route.path.hasPrefix("/stream/") {
+        if isStream(route) {
             responses["101"] = ["description": "Switching Protocols (WebSocket)"]
             responses["400"] = error("An invalid WebSocket handshake")
             responses["426"] = error("Not a WebSocket upgrade")
@@ -57,7 +58,7 @@ enum EdgeFlagsOpenAPI {
             responses[success.0] = ["description": "Success",
                                     "content": ["application/json": ["schema": ref(success.1)]]]
         }
-        if route.access != .publicRoute {
+        if route.policy.authentication != .none {
             op["security"] = [["bearer": []]]
             responses["401"] = error("Missing, unknown, revoked or expired token")
             responses["403"] = error("Insufficient permissions")
@@ -68,12 +69,12 @@ enum EdgeFlagsOpenAPI {
             responses["413"] = error("Body over 1 MB (or context over 64 KB)")
         }
         if route.path.contains("{") { responses["404"] = error("Not found") }
-        if route.method == "PUT" || route.method == "POST" && route.path.hasPrefix("/api/v1/") { responses["409"] = error("Conflict") }
+        if route.method == "PUT" || route.method == "POST" { responses["409"] = error("Conflict") }
         if route.method == "DELETE" && route.path.contains("{key}") { responses["409"] = error("Version conflict (If-Match)") }
         if route.path == "/api/v1/project/environments/{name}" { responses["400"] = error("The last environment") }
         if parameters.contains(where: { $0["in"] == "query" }) { responses["400"] = error("Invalid query parameter") }
-        if route.method == "GET" && route.path.hasPrefix("/api/v1/flags/") { responses["400"] = error("Invalid context JSON") }
-        if route.path.hasPrefix("/api/v1/") && route.method == "GET" && route.path != "/api/v1/audit" {
+        if route.method == "GET" && route.path == "/api/v1/flags/{key}" { responses["400"] = error("Invalid context JSON") }
+        if answersNotModified(route) && route.path != "/api/v1/audit" {
             responses["304"] = ["description": "Not modified (If-None-Match)"]
         }
         op["responses"] = .object(responses)
@@ -96,9 +97,9 @@ enum EdgeFlagsOpenAPI {
         if route.path == "/v1/audit" {
             parameters += [query("limit", "integer", "1–200, default 50"), query("offset", "integer", "default 0")]
         }
-        if route.path.hasPrefix("/v1/client/") { parameters.append(query("key", "string", "the user's key")) }
-        if route.path.hasPrefix("/v1/stream/") {
-            parameters.append(query("api_key", "string", "the API key, for EventSource clients that cannot set headers"))
+        if route.path == "/v1/client/{envKey}/flags" { parameters.append(query("key", "string", "the user's key")) }
+        if let name = route.policy.credentialLocation.queryParameter {
+            parameters.append(query(name, "string", "the API key, for EventSource clients that cannot set headers"))
         }
         if !parameters.isEmpty { op["parameters"] = .array(parameters) }
         let signature = route.method + " " + route.path
@@ -108,7 +109,7 @@ enum EdgeFlagsOpenAPI {
         var responses: [String: JSONValue] = [:]
         let (status, schema) = Schemas.featureSignalsResponses[signature]
             ?? (route.method == "DELETE" || route.path == "/v1/auth/logout" ? ("204", "") : ("200", "FSObject"))
-        if route.path.hasPrefix("/v1/stream/") {
+        if isStream(route) {
             responses["200"] = ["description": "text/event-stream: connected, flag-update, heartbeats",
                                 "content": ["text/event-stream": ["schema": ["type": "string"]]]]
         } else if schema.isEmpty {
@@ -119,7 +120,7 @@ enum EdgeFlagsOpenAPI {
         func failure(_ description: String) -> JSONValue {
             ["description": .string(description), "content": ["application/json": ["schema": ref("FSError")]]]
         }
-        switch route.access {
+        switch route.policy.authentication {
         case .member:
             op["security"] = [["jwt": []]]
             responses["401"] = failure("missing authorization header, invalid authorization format, invalid or expired token")
@@ -135,12 +136,12 @@ enum EdgeFlagsOpenAPI {
         case "/v1/auth/refresh": responses["401"] = failure("invalid refresh token")
         default: break
         }
-        if route.access == .apiKey && route.path.contains("{envKey}") {
+        if route.policy.authentication == .apiKey && route.path.contains("{envKey}") {
             responses["403"] = failure("API key does not belong to environment <envKey>")
         }
         if route.method == "POST" || route.method == "PUT" { responses["400"] = failure("invalid request body, or a field's rule") }
         if route.path.contains("{") { responses["404"] = failure("not found (also another organization's)") }
-        if route.method == "POST" && !route.path.hasPrefix("/v1/evaluate") { responses["409"] = failure("duplicate") }
+        if route.method == "POST" && route.policy.authentication != .apiKey { responses["409"] = failure("duplicate") }
         responses["429"] = failure("rate limit exceeded (see Retry-After)")
         op["responses"] = .object(responses)
         return .object(op)
@@ -174,23 +175,32 @@ enum EdgeFlagsOpenAPI {
         if route.method == "GET" && route.path == "/api/v1/configs/{key}" {
             out.append(query("environment", ["type": "string"], "environment whose value to answer"))
         }
-        if route.path.hasPrefix("/stream/") {
-            out.append(query("token", ["type": "string"], "the token, for clients that cannot set headers"))
+        if let name = route.policy.credentialLocation.queryParameter {
+            out.append(query(name, ["type": "string"], "the token, for clients that cannot set headers"))
         }
         if route.method == "PUT" || route.method == "DELETE" && route.path.contains("{key}") {
             out.append(header("If-Match", "\"<version>\": refuse the change (409) if the version differs"))
         }
-        if route.method == "GET" && route.path.hasPrefix("/api/v1/") { out.append(header("If-None-Match", "an ETag from before → 304")) }
+        if answersNotModified(route) { out.append(header("If-None-Match", "an ETag from before → 304")) }
         return out
     }
 
     private static func operationID(_ route: Route) -> String {
-        let dialect = route.isFeatureSignals ? "fs" : ""
+        let dialect = route.policy.dialect == .featureSignals ? "fs" : ""
         let words = route.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map { part -> String in
             let clean = String(part).replacing("{", with: "by_").replacing("}", with: "").replacing(".", with: "_")
             return clean.prefix(1).uppercased() + clean.dropFirst()
         }
         return dialect + (dialect.isEmpty ? route.method.lowercased() : route.method.capitalized) + words.joined()
+    }
+
+    /// A WebSocket or event stream: its credential may be in the query, since browsers' `WebSocket`
+    /// and `EventSource` cannot set headers.
+    private static func isStream(_ route: Route) -> Bool { route.policy.credentialLocation.queryParameter != nil }
+
+    /// A read whose answer is tagged, so `If-None-Match` may answer 304.
+    private static func answersNotModified(_ route: Route) -> Bool {
+        route.method == "GET" && route.policy.dialect.tagsAnswers && route.policy.authentication != .none && !isStream(route)
     }
 
     static func ref(_ name: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(name)")] }

@@ -6,12 +6,12 @@ import Synchronization
 /// `GET /stream/flags` (WebSocket, `read:flags`, token in `?token=` or the Bearer header) and
 /// `GET /stream/tail` (admin).
 enum FlagStream {
-    static func flags(_ call: Call) async throws(APIError) -> Response {
+    static func flags(_ call: TokenCall) async throws(APIError) -> Response {
         try requireUpgrade(call.request)
         let service = call.service
         let holder = SubscriberHolder()
         let project = call.project
-        let readsConfigs = call.token?.allows(.readConfigs) ?? false
+        let readsConfigs = call.token.allows(.readConfigs)
         let session = WebSocketSession(
             onOpen: { outbound in
                 let live = SubscriberHub.Subscriber(project: project, outbound: outbound, readsConfigs: readsConfigs)
@@ -30,7 +30,7 @@ enum FlagStream {
         return Response(status: 101, body: .webSocket(session))
     }
 
-    static func tail(_ call: Call) async throws(APIError) -> Response {
+    static func tail(_ call: TokenCall) async throws(APIError) -> Response {
         try requireUpgrade(call.request)
         return Response(status: 101, body: .webSocket(call.service.tail.session()))
     }
