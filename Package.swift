@@ -20,16 +20,18 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         // JSON values, a strict parser and a fast writer; shared by every layer, imports nothing.
         .target(name: "EdgeJSON"),
+        // Linux process facts and page advice: /proc mappings, madvise, heap trimming, monotonic time.
+        .target(name: "EdgePlatform"),
         .target(name: "EdgeKV", dependencies: [
-            "CLMDB", "EdgeJSON",
+            "CLMDB", "EdgeJSON", "EdgePlatform",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "EdgeWorker", dependencies: [
-            "EdgeKV",
+            "EdgeKV", "EdgeJSON",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "EdgeServer", dependencies: [
-            "EdgeWorker",
+            "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgePlatform",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -44,7 +46,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "edgeworker", dependencies: [
-            "EdgeKV", "EdgeWorker", "EdgeServer", "EdgeReplication", "FlagsWorker",
+            "EdgeKV", "EdgeJSON", "EdgePlatform", "EdgeWorker", "EdgeServer", "EdgeReplication", "FlagsWorker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -57,25 +59,28 @@ let package = Package(
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
         // The flag service: both API dialects (EdgeFlags, FeatureSignals) over KV, on the engine.
         .target(name: "FlagsWorker", dependencies: [
-            "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
+            "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgePlatform", "FlagEngine",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
-        .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV"]),
+        .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV", "EdgeJSON", "EdgePlatform"]),
         .testTarget(name: "FlagsWorkerTests", dependencies: [
             "FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
             .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
         ]),
-        .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker"]),
+        .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker", "EdgeKV", "EdgeJSON"]),
         .testTarget(name: "EdgeReplicationTests", dependencies: [
             "EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgeServer",
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "EdgeServerTests", dependencies: [
             "EdgeServer", "EdgeWorker", "EdgeJSON",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Start the real binary on loopback ports: CLI round trips, serve and SIGTERM, the crash test.

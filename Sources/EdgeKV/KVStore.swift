@@ -1,4 +1,5 @@
 import CLMDB
+import EdgePlatform
 import Foundation
 import Synchronization
 
@@ -275,7 +276,7 @@ public final class KVStore: @unchecked Sendable {
             // LMDB does not say where it mapped the file (`me_mapaddr` is only set with MDB_FIXEDMAP).
             for mapping in ProcessMappings.of(file) ?? [] where !mapping.writable {
                 guard let start = UnsafeMutableRawPointer(bitPattern: mapping.start) else { continue }
-                _ = madvise(start, mapping.end - mapping.start, MADV_DONTNEED)
+                PageAdvice.release(start, length: mapping.end - mapping.start)
             }
         }
     }

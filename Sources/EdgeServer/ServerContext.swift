@@ -42,8 +42,7 @@ final class ServerContext: Sendable {
         }
     }
 
-    /// The runner's own error body. It carries both `error` and `code`, which satisfies the error
-    /// shapes of both API dialects.
+    /// The body of an error the runner answers itself, in the worker's shape (`Worker.runnerErrorBody`).
     func errorBody(_ status: UInt, _ message: String) -> [UInt8] {
         let code: String
         switch status {
@@ -55,7 +54,7 @@ final class ServerContext: Sendable {
         case 503: code = "UNAVAILABLE"
         default: code = "INTERNAL_ERROR"
         }
-        return JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
+        return worker.runnerErrorBody(status: Int(status), code: code, message: message)
     }
 
     func errorBody(_ status: Int, _ message: String) -> [UInt8] {

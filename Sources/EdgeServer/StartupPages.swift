@@ -1,4 +1,4 @@
-import EdgeKV
+import EdgePlatform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,13 +18,13 @@ public enum StartupPages {
     @discardableResult
     public static func release() -> Int {
         #if os(Linux)
-        guard let executable = executablePath(), let (positionIndependent, ranges) = sectionRanges(executable),
+        guard let executable = ProcessFacts.executablePath(), let (positionIndependent, ranges) = sectionRanges(executable),
               let mappings = ProcessMappings.of(executable), let first = mappings.first(where: { $0.offset == 0 }) else {
             return 0
         }
         // Section addresses are relative to the load address in a position-independent executable.
         let base = positionIndependent ? first.start : 0
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = PageAdvice.pageSize
         var released = 0
         for range in ranges {
             // Whole pages inside the section, in a mapping that is not writable (so never modified).
@@ -32,19 +32,12 @@ public enum StartupPages {
             let end = (base + range.address + range.size) / page * page
             guard end > start, mappings.contains(where: { !$0.writable && $0.start <= start && end <= $0.end }),
                   let pointer = UnsafeMutableRawPointer(bitPattern: start) else { continue }
-            if madvise(pointer, end - start, MADV_DONTNEED) == 0 { released += end - start }
+            if PageAdvice.release(pointer, length: end - start) { released += end - start }
         }
         return released
         #else
         return 0
         #endif
-    }
-
-    private static func executablePath() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether the file is position-independent, and the (virtual address, size) of each section in

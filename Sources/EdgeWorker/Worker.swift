@@ -1,3 +1,5 @@
+import EdgeJSON
+
 /// A handler in the Workers model: a function of (Request, Env, ExecutionContext) → Response.
 ///
 /// An error a worker throws becomes a 500 with a generic body in the runner; workers that speak
@@ -13,6 +15,12 @@ public protocol Worker: Sendable {
     func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws
     /// Runs once before the runner listens (seeding an empty store, say); an error stops `serve`.
     func prepare(env: Env) async throws
+    /// The JSON body of an error the runner answers on the worker's behalf: a malformed or
+    /// oversized request, a timeout, a refused connection, an error `fetch` threw. `code` is the
+    /// runner's upper-case name for it (`BAD_REQUEST`, `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`,
+    /// `HEADERS_TOO_LARGE`, `NOT_IMPLEMENTED`, `UNAVAILABLE`, `INTERNAL_ERROR`). The default is
+    /// `{"error": message, "code": code}`.
+    func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8]
 }
 
 extension Worker {
@@ -21,6 +29,10 @@ extension Worker {
     public func prepare(env: Env) async throws {}
 
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}
+
+    public func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
+        JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
+    }
 }
 
 /// One firing of a cron trigger.

@@ -13,9 +13,10 @@ public final class WorkerHarness: Sendable {
     private let ownsDirectory: Bool
 
     /// - Parameters:
-    ///   - namespaces: KV bindings to create, by binding name (ids are the lower-cased names).
+    ///   - namespaces: KV bindings to create, by binding name (ids are the lower-cased names): those
+    ///     the worker's `wrangler-like.toml` declares.
     ///   - clock: injected time (seconds since the epoch), shared by the store and the env.
-    public init(worker: any Worker, namespaces: [String] = ["FLAGS", "TOKENS"], vars: [String: JSONValue] = [:],
+    public init(worker: any Worker, namespaces: [String] = [], vars: [String: JSONValue] = [:],
                 secrets: [String: String] = [:], clock: (@Sendable () -> Double)? = nil,
                 random: RandomSource = .system,
                 fetch: (@Sendable (Request) async throws -> Response)? = nil,

@@ -12,6 +12,10 @@ import Glibc
 public struct FlagsWorker: Worker {
     private let state = ServiceSlot()
 
+    /// The KV namespaces the service reads and writes, by binding: credentials (stored by SHA-256
+    /// hash) and everything an evaluation reads. Declare both in `wrangler-like.toml`.
+    public static let bindings = ["FLAGS", "TOKENS"]
+
     public init() {}
 
     /// Seeds an empty store (the `default` project with `development`, `staging`, `production`) and
@@ -21,7 +25,7 @@ public struct FlagsWorker: Worker {
         let settings = FlagsSettings(env: env)
         if settings.usesDefaultJWTSecret {
             if settings.environment == "production" {
-                throw ConfigurationError("JWT_SECRET is the default \"\(FlagsSettings.defaultJWTSecret)\"; refusing to start with ENVIRONMENT=production. Set the secret JWT_SECRET.")
+                throw OperatorError("JWT_SECRET is the default \"\(FlagsSettings.defaultJWTSecret)\"; refusing to start with ENVIRONMENT=production. Set the secret JWT_SECRET.")
             }
             let warning = """
                 WARNING: JWT_SECRET is the default "\(FlagsSettings.defaultJWTSecret)": anyone can forge \

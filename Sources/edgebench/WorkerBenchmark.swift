@@ -9,7 +9,7 @@ import Foundation
 /// the runner and the kernel. The same 20 flags and context as `scripts/bench http`.
 func runWorkerBenchmark(iterations: Int, runs: Int) async {
     do {
-        let harness = try WorkerHarness(worker: FlagsWorker(), vars: [
+        let harness = try WorkerHarness(worker: FlagsWorker(), namespaces: FlagsWorker.bindings, vars: [
             "RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000000", "RATE_LIMIT_MANAGEMENT_PER_MINUTE": "1000000000",
         ])
         try await FlagsWorker.prepare(env: harness.env)
@@ -76,7 +76,7 @@ struct ConfigurationFailure: Error, CustomStringConvertible {
 /// first evaluation. Then the same worker after a change of one flag (patched, not compiled again).
 func runCompileBenchmark(flags count: Int, runs: Int) async {
     do {
-        let harness = try WorkerHarness(worker: FlagsWorker(), vars: ["RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000000"])
+        let harness = try WorkerHarness(worker: FlagsWorker(), namespaces: FlagsWorker.bindings, vars: ["RATE_LIMIT_EVALUATIONS_PER_MINUTE": "1000000000"])
         try await FlagsWorker.prepare(env: harness.env)
         let token = try await FlagsWorker.createToken(env: harness.env, projectID: "default", name: "bench",
                                                        permissions: ["*"], expiresAt: nil).token

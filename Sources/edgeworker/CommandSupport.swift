@@ -4,19 +4,13 @@ import EdgeKV
 import EdgeWorker
 import Foundation
 
-/// A failure to show the user as one line, exit status 1.
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension StoreOptions {
     func loadConfig() throws -> WorkerConfig {
         var config: WorkerConfig
         do {
             config = try ConfigLoader.load(path: self.config, environment: env, preview: preview)
         } catch let error as ConfigError {
-            throw CommandFailure("✘ \(error)")
+            throw OperatorError("✘ \(error)")
         }
         for warning in config.warnings { printError("▲ [WARNING] \(warning)") }
         if let persistTo { config.storage.persistTo = persistTo }
@@ -37,7 +31,7 @@ extension StoreOptions {
             return try KVStore(directory: config.storage.persistTo, namespaces: Array(Set(config.namespaceIDs.values)).sorted(),
                                options: options)
         } catch let error as KVError {
-            throw CommandFailure("✘ [ERROR] \(error.message)")
+            throw OperatorError("✘ [ERROR] \(error.message)")
         }
     }
 
@@ -54,17 +48,17 @@ extension StoreOptions {
         if let binding {
             guard let id = ids[binding], let ns = store.namespace(id) else {
                 let known = ids.keys.sorted().joined(separator: ", ")
-                throw CommandFailure("✘ [ERROR] No KV namespace with binding \"\(binding)\" in \(config.path ?? "the config") (bindings: \(known)).")
+                throw OperatorError("✘ [ERROR] No KV namespace with binding \"\(binding)\" in \(config.path ?? "the config") (bindings: \(known)).")
             }
             return ns
         }
         if let namespaceID {
             guard let ns = store.namespace(namespaceID) else {
-                throw CommandFailure("✘ [ERROR] No KV namespace with id \"\(namespaceID)\" in the config.")
+                throw OperatorError("✘ [ERROR] No KV namespace with id \"\(namespaceID)\" in the config.")
             }
             return ns
         }
-        throw CommandFailure("✘ [ERROR] Name the namespace with --binding NAME (or --namespace-id ID).")
+        throw OperatorError("✘ [ERROR] Name the namespace with --binding NAME (or --namespace-id ID).")
     }
 }
 
@@ -77,7 +71,7 @@ func reportingKVErrors<R>(_ body: () async throws -> R) async throws -> R {
     do {
         return try await body()
     } catch let error as KVError {
-        throw CommandFailure("✘ [ERROR] \(error.message)")
+        throw OperatorError("✘ [ERROR] \(error.message)")
     }
 }
 
@@ -85,6 +79,6 @@ func reportingKVErrors<R>(_ body: () async throws -> R) async throws -> R {
 func parseMetadata(_ text: String?) throws -> JSONValue? {
     guard let text else { return nil }
     do { return try JSONValue.parse(text) } catch {
-        throw CommandFailure("✘ [ERROR] --metadata is not valid JSON: \(error)")
+        throw OperatorError("✘ [ERROR] --metadata is not valid JSON: \(error)")
     }
 }

@@ -28,11 +28,3 @@ struct HealthWorker: Worker {
                      headers: ["Cache-Control": "private, max-age=10, stale-while-revalidate=30"])
     }
 }
-
-/// Workers this binary can run, by the name `main` gives in the config.
-enum WorkerRegistry {
-    static let workers: [String: any Worker] = [
-        "HealthWorker": HealthWorker(),
-        "FlagsWorker": FlagsWorker(),
-    ]
-}

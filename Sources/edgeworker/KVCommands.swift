@@ -60,13 +60,13 @@ struct KV: AsyncParsableCommand {
                 let bytes: [UInt8]
                 if let path {
                     guard let data = FileManager.default.contents(atPath: path) else {
-                        throw CommandFailure("✘ [ERROR] Cannot read \(path).")
+                        throw OperatorError("✘ [ERROR] Cannot read \(path).")
                     }
                     bytes = [UInt8](data)
                 } else if let value {
                     bytes = Array(value.utf8)
                 } else {
-                    throw CommandFailure("✘ [ERROR] Give a value or --path FILE.")
+                    throw OperatorError("✘ [ERROR] Give a value or --path FILE.")
                 }
                 let config = try store.loadConfig()
                 let kv = try store.openStore(config)
@@ -167,15 +167,15 @@ struct KV: AsyncParsableCommand {
                 var writes: [(String, [UInt8], KVPutOptions)] = []
                 for (index, entry) in entries.enumerated() {
                     guard let key = entry["key"]?.stringValue else {
-                        throw CommandFailure("✘ [ERROR] Entry \(index) has no string \"key\".")
+                        throw OperatorError("✘ [ERROR] Entry \(index) has no string \"key\".")
                     }
                     guard let value = entry["value"]?.stringValue else {
-                        throw CommandFailure("✘ [ERROR] Entry \(index) (\"\(key)\") has no string \"value\".")
+                        throw OperatorError("✘ [ERROR] Entry \(index) (\"\(key)\") has no string \"value\".")
                     }
                     var bytes = Array(value.utf8)
                     if entry["base64"]?.boolValue == true {
                         guard let data = Data(base64Encoded: value) else {
-                            throw CommandFailure("✘ [ERROR] Entry \(index) (\"\(key)\") is not valid base64.")
+                            throw OperatorError("✘ [ERROR] Entry \(index) (\"\(key)\") is not valid base64.")
                         }
                         bytes = [UInt8](data)
                     }
@@ -210,7 +210,7 @@ struct KV: AsyncParsableCommand {
             func run() async throws {
                 let keys = try readJSONArray(file).enumerated().map { index, entry -> String in
                     if let key = entry.stringValue ?? entry["key"]?.stringValue { return key }
-                    throw CommandFailure("✘ [ERROR] Entry \(index) is neither a string nor an object with \"key\".")
+                    throw OperatorError("✘ [ERROR] Entry \(index) is neither a string nor an object with \"key\".")
                 }
                 let config = try store.loadConfig()
                 let kv = try store.openStore(config)
@@ -282,12 +282,12 @@ enum AckPrinter {
 
 func readJSONArray(_ path: String) throws -> [JSONValue] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CommandFailure("✘ [ERROR] Cannot read \(path).")
+        throw OperatorError("✘ [ERROR] Cannot read \(path).")
     }
     let value: JSONValue
     do { value = try JSONValue.parse([UInt8](data)) } catch {
-        throw CommandFailure("✘ [ERROR] \(path) is not valid JSON: \(error)")
+        throw OperatorError("✘ [ERROR] \(path) is not valid JSON: \(error)")
     }
-    guard let array = value.arrayValue else { throw CommandFailure("✘ [ERROR] \(path) must hold a JSON array.") }
+    guard let array = value.arrayValue else { throw OperatorError("✘ [ERROR] \(path) must hold a JSON array.") }
     return array
 }

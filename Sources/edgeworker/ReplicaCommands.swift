@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeJSON
 import EdgeReplication
+import EdgeWorker
 import Foundation
 
 /// `edgeworker replica status URL`: what a node says of its replication, for operators and scripts.
@@ -24,7 +25,7 @@ struct ReplicaCommand: AsyncParsableCommand {
             do {
                 status = try await client.status()
             } catch {
-                throw CommandFailure("✘ [ERROR] \(url): \(error)")
+                throw OperatorError("✘ [ERROR] \(url): \(error)")
             }
             print(status.jsonString)
             if status["role"]?.stringValue == "replica", status["state"]?.stringValue != "following" {

@@ -44,19 +44,19 @@ struct Serve: AsyncParsableCommand {
         let mainName = config.main.isEmpty ? "HealthWorker" : config.main
         guard let worker = WorkerRegistry.workers[mainName] else {
             let known = WorkerRegistry.workers.keys.sorted().joined(separator: ", ")
-            throw CommandFailure("✘ main = \"\(mainName)\" is not a worker this binary has (available: \(known)).")
+            throw OperatorError("✘ main = \"\(mainName)\" is not a worker this binary has (available: \(known)).")
         }
 
         let secret = config.secrets["REPLICATION_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         var client: OriginClient?
         if let origin = config.replication.replicaOf {
             guard let secret else {
-                throw CommandFailure("✘ a replica needs the REPLICATION_SECRET secret (the origin's), from the environment or .dev.vars")
+                throw OperatorError("✘ a replica needs the REPLICATION_SECRET secret (the origin's), from the environment or .dev.vars")
             }
             do {
                 client = try OriginClient(origin: origin, secret: secret, longestWait: config.replication.pollWaitSeconds)
             } catch {
-                throw CommandFailure("✘ --replica-of: \(error)")
+                throw OperatorError("✘ --replica-of: \(error)")
             }
         }
         let kv = try store.openStore(config, role: client.map { .replica(of: $0.origin) } ?? .origin)
@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
             try await mounted.prepare(env: env)
         } catch {
             kv.close()
-            throw CommandFailure("✘ \(mainName) could not prepare the store: \(error)")
+            throw OperatorError("✘ \(mainName) could not prepare the store: \(error)")
         }
 
         let server = EdgeServer(worker: mounted, env: env, settings: config.server,
@@ -87,7 +87,7 @@ struct Serve: AsyncParsableCommand {
             boundPort = try await server.start()
         } catch {
             kv.close()
-            throw CommandFailure("✘ cannot listen on \(config.server.ip):\(config.server.port): \(error)")
+            throw OperatorError("✘ cannot listen on \(config.server.ip):\(config.server.port): \(error)")
         }
         let cron = try CronRunner(crons: config.crons, worker: mounted, env: env, background: server.background, logger: logger)
         follower?.start()

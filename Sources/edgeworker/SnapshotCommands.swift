@@ -83,7 +83,7 @@ struct RemoteOptions: ParsableArguments {
             return snapshot
         } catch {
             progress.finish()
-            throw CommandFailure("✘ [ERROR] \(error)")
+            throw OperatorError("✘ [ERROR] \(error)")
         }
     }
 }
@@ -102,14 +102,14 @@ struct SecretOption: ParsableArguments {
            !value.isEmpty {
             return value
         }
-        throw CommandFailure("✘ [ERROR] no replication secret: pass --secret or set REPLICATION_SECRET")
+        throw OperatorError("✘ [ERROR] no replication secret: pass --secret or set REPLICATION_SECRET")
     }
 
     func client(for origin: String, store: StoreOptions) throws -> OriginClient {
         do {
             return try OriginClient(origin: origin, secret: try resolvedSecret(store: store))
         } catch let error as OriginError {
-            throw CommandFailure("✘ [ERROR] \(error)")
+            throw OperatorError("✘ [ERROR] \(error)")
         }
     }
 }

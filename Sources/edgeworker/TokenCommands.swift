@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeJSON
+import EdgeWorker
 import FlagsWorker
 
 /// `edgeworker token create|list|revoke`: the operator's way to the first admin token of the flag
@@ -33,7 +34,7 @@ struct TokenCommand: AsyncParsableCommand {
                 printError("Created token \"\(name)\" (\(created.record.tokenPrefix)…, hash \(created.record.hash)) for project \(project). It is shown once:")
                 print(created.token)
             } catch {
-                throw CommandFailure("✘ [ERROR] \(error)")
+                throw OperatorError("✘ [ERROR] \(error)")
             }
         }
     }
@@ -50,7 +51,7 @@ struct TokenCommand: AsyncParsableCommand {
             do {
                 print(try FlagsWorker.listTokens(env: store.makeEnv(config, kv), projectID: project).jsonString)
             } catch {
-                throw CommandFailure("✘ [ERROR] \(error)")
+                throw OperatorError("✘ [ERROR] \(error)")
             }
         }
     }
@@ -68,9 +69,9 @@ struct TokenCommand: AsyncParsableCommand {
             do {
                 revoked = try await FlagsWorker.revokeToken(env: store.makeEnv(config, kv), hash: hash)
             } catch {
-                throw CommandFailure("✘ [ERROR] \(error)")
+                throw OperatorError("✘ [ERROR] \(error)")
             }
-            guard revoked else { throw CommandFailure("✘ [ERROR] No token with hash \(hash).") }
+            guard revoked else { throw OperatorError("✘ [ERROR] No token with hash \(hash).") }
             printError("Revoked token \(hash).")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
+import EdgePlatform
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +15,7 @@ if CommandLine.arguments.dropFirst().first == "serve" { SignalWaiter.install([SI
 // One event loop per CPU this process may run on. NIO counts the machine's cores (or the cgroup
 // quota) but not the affinity mask, so under `taskset -c 0` it would start two loops that fight
 // for one core. NIO_SINGLETON_GROUP_LOOP_COUNT still overrides.
-if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil, let cpus = allowedCPUCount(), cpus < System.coreCount {
+if getenv("NIO_SINGLETON_GROUP_LOOP_COUNT") == nil, let cpus = ProcessFacts.allowedCPUCount(), cpus < System.coreCount {
     NIOSingletons.groupLoopCountSuggestion = cpus
 }
 

@@ -1,5 +1,6 @@
 import EdgeJSON
 import EdgeKV
+import EdgePlatform
 import Foundation
 import Glibc
 import Testing

@@ -58,7 +58,7 @@ struct FlagsTestWorker: Worker {
 @Suite("WorkerHarness: in-process dispatch")
 struct WorkerHarnessTests {
     @Test func dispatchReturnsTheWorkersResponseAndKVRoundTrips() async throws {
-        let harness = try WorkerHarness(worker: FlagsTestWorker())
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"])
         let missing = await harness.dispatch("GET", "/flags/dark-mode")
         #expect(missing.status == 404)
 
@@ -79,13 +79,13 @@ struct WorkerHarnessTests {
     }
 
     @Test func percentEncodedKeysReachKVDecoded() async throws {
-        let harness = try WorkerHarness(worker: FlagsTestWorker())
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"])
         _ = await harness.dispatch("PUT", "/flags/a%20b", body: "v")
         #expect(try harness.env.kv["FLAGS"]?.getText("a b") == "v")
     }
 
     @Test func settingsComeFromSecretsThenVars() async throws {
-        let harness = try WorkerHarness(worker: FlagsTestWorker(),
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"],
                                         vars: ["ENVIRONMENT": "development", "LIMIT": 10, "API_KEY": "from-vars"],
                                         secrets: ["API_KEY": "from-secret"])
         #expect(await harness.dispatch("GET", "/setting/ENVIRONMENT").bodyText == "development")
@@ -95,7 +95,7 @@ struct WorkerHarnessTests {
     }
 
     @Test func aThrowingWorkerGives500WithAGenericBody() async throws {
-        let harness = try WorkerHarness(worker: FlagsTestWorker())
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"])
         let response = await harness.dispatch("GET", "/boom")
         #expect(response.status == 500)
         #expect(response.headers["Content-Type"] == "application/json")
@@ -115,7 +115,7 @@ struct WorkerHarnessTests {
 
     @Test func waitUntilWorkCompletesAfterSettle() async throws {
         let gate = Gate()
-        let harness = try WorkerHarness(worker: FlagsTestWorker(gate: gate))
+        let harness = try WorkerHarness(worker: FlagsTestWorker(gate: gate), namespaces: ["FLAGS", "TOKENS"])
         let response = await harness.dispatch("POST", "/touch/last-used")
         #expect(response.status == 202)
         // The response came back while the background work is still held.
@@ -129,7 +129,7 @@ struct WorkerHarnessTests {
 
     @Test func injectedClockReachesTheStoreSoTTLsExpire() async throws {
         let clock = TestClock(1_800_000_000)
-        let harness = try WorkerHarness(worker: FlagsTestWorker(), clock: clock.function)
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"], clock: clock.function)
         #expect(harness.env.clock() == 1_800_000_000)
         #expect(await harness.dispatch("PUT", "/flags/session?ttl=60", body: "s").status == 204)
         #expect(await harness.dispatch("PUT", "/flags/forever", body: "f").status == 204)
@@ -146,12 +146,12 @@ struct WorkerHarnessTests {
     }
 
     @Test func ttlBelowSixtySecondsIsRejectedAsAnError() async throws {
-        let harness = try WorkerHarness(worker: FlagsTestWorker())
+        let harness = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"])
         #expect(await harness.dispatch("PUT", "/flags/k?ttl=10", body: "v").status == 500)
     }
 
     @Test func ownedTemporaryDirectoryIsRemovedWhenTheHarnessGoesAway() throws {
-        var harness: WorkerHarness? = try WorkerHarness(worker: FlagsTestWorker())
+        var harness: WorkerHarness? = try WorkerHarness(worker: FlagsTestWorker(), namespaces: ["FLAGS", "TOKENS"])
         let dir = try #require(harness?.directory)
         #expect(FileManager.default.fileExists(atPath: dir))
         harness = nil

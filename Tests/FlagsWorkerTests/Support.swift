@@ -50,7 +50,7 @@ final class FlagsHarness: Sendable {
         let clock = self.clock, fetches = self.fetches
         var allVars = vars
         allVars["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = allVars["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] ?? "true"
-        harness = try WorkerHarness(worker: FlagsWorker(), vars: allVars, secrets: secrets, clock: { clock.now },
+        harness = try WorkerHarness(worker: FlagsWorker(), namespaces: FlagsWorker.bindings, vars: allVars, secrets: secrets, clock: { clock.now },
                                     fetch: { try await fetches.fetch($0) })
         admin = try await FlagsWorker.createToken(env: harness.env, projectID: "default", name: "admin", permissions: ["*"],
                                                   expiresAt: nil).token

@@ -10,17 +10,17 @@ extension FlagsWorker {
         let service = try Service(env: env)
         try await service.prepare(now: env.clock())
         guard try service.flags.get(KeyLayout.project(projectID)) != nil else {
-            throw ConfigurationError("no project \"\(projectID)\" in this store")
+            throw OperatorError("no project \"\(projectID)\" in this store")
         }
-        guard !name.isEmpty else { throw ConfigurationError("--name must not be empty") }
-        guard !permissions.isEmpty else { throw ConfigurationError("--permissions must name at least one permission") }
+        guard !name.isEmpty else { throw OperatorError("--name must not be empty") }
+        guard !permissions.isEmpty else { throw OperatorError("--permissions must name at least one permission") }
         for permission in permissions where Permission(rawValue: permission) == nil {
-            throw ConfigurationError("invalid permission \"\(permission)\" (read:flags, read:configs, write:flags, write:configs, *)")
+            throw OperatorError("invalid permission \"\(permission)\" (read:flags, read:configs, write:flags, write:configs, *)")
         }
         var expiry: String?
         if let expiresAt {
             guard let seconds = Timestamp.parse(expiresAt), seconds > env.clock() else {
-                throw ConfigurationError("--expires-at must be a future ISO 8601 timestamp")
+                throw OperatorError("--expires-at must be a future ISO 8601 timestamp")
             }
             expiry = Timestamp.format(seconds)
         }

@@ -76,7 +76,7 @@ public struct TokenStore: Sendable {
     let cache: TokenCache
 
     public init(env: Env) throws {
-        guard let kv = env.kv["TOKENS"] else { throw ConfigurationError("the TOKENS namespace is not bound") }
+        guard let kv = env.kv["TOKENS"] else { throw OperatorError("the TOKENS namespace is not bound") }
         self.init(kv: kv, random: env.random, clock: env.clock, cache: TokenCache())
     }
 
@@ -203,27 +203,3 @@ final class CredentialCache<Record: Sendable>: Sendable {
 }
 
 typealias TokenCache = CredentialCache<TokenRecord>
-
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension Digest {
-    /// Lowercase hex, written straight into the string's storage (it runs on every authenticated
-    /// request: the token cache is keyed by it).
-    var hexString: String {
-        withUnsafeBytes { digest in
-            String(unsafeUninitializedCapacity: digest.count * 2) { out in
-                for (i, byte) in digest.enumerated() {
-                    out[2 * i] = hexDigit(byte >> 4)
-                    out[2 * i + 1] = hexDigit(byte & 0x0F)
-                }
-                return digest.count * 2
-            }
-        }
-    }
-}
-
-@inline(__always)
-private func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }

@@ -1,4 +1,5 @@
 import EdgeJSON
+import EdgePlatform
 import EdgeWorker
 import FlagEngine
 
@@ -24,7 +25,7 @@ enum Evaluate {
         let cacheKey = AnswerCache.Key(route: .edgeFlagsBulk, credential: token.hash, input: request.body)
         if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now),
            !tailing || answer.evaluations.count == answer.evaluationsAvailable {
-            record(answer.evaluations, call: call, environment: answer.environment, started: monotonicSeconds())
+            record(answer.evaluations, call: call, environment: answer.environment, started: MonotonicClock.seconds())
             return answer.response
         }
         var contextValue: JSONValue?
@@ -42,7 +43,7 @@ enum Evaluate {
         }
         let context = try EdgeFlagsModel.context(contextValue)
         let snapshot = try call.service.snapshot(project: call.project)
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
 
         var writer = JSONWriter(capacity: 64 + snapshot.ruleset.flagCount * 32)
         writer.beginObject()
@@ -102,7 +103,7 @@ enum Evaluate {
     static func record(_ results: [Evaluation], call: TokenCall, environment: String?, started: Double) {
         guard !results.isEmpty else { return }
         call.service.tail.record(TailHub.Batch(timestamp: call.now, results: results,
-                                               durationMs: (monotonicSeconds() - started) * 1000 / Double(results.count),
+                                               durationMs: (MonotonicClock.seconds() - started) * 1000 / Double(results.count),
                                                actor: call.actor, environment: environment))
     }
 }

@@ -1,4 +1,5 @@
 import EdgeJSON
+import EdgePlatform
 import EdgeWorker
 import FlagEngine
 
@@ -42,7 +43,7 @@ enum Flags {
         let cacheKey = AnswerCache.Key(route: .edgeFlagsSingle, credential: call.token.hash,
                                        input: Array(call.request.target.utf8))
         if let answer = call.service.answers.answer(for: cacheKey, sequence: call.service.flags.kv.sequence, now: call.now) {
-            Evaluate.record(answer.evaluations, call: call, environment: answer.environment, started: monotonicSeconds())
+            Evaluate.record(answer.evaluations, call: call, environment: answer.environment, started: MonotonicClock.seconds())
             return answer.response
         }
         var contextValue: JSONValue?
@@ -62,7 +63,7 @@ enum Flags {
         }
         let snapshot = try call.service.snapshot(project: call.project)
         guard snapshot.ruleset.containsFlag(key) else { throw .notFound("Flag not found") }
-        let started = monotonicSeconds()
+        let started = MonotonicClock.seconds()
         let result = snapshot.ruleset.evaluate(flagKey: key, context: context, now: call.now)
         let reason = EdgeFlagsModel.reason(result.reason)
         Evaluate.record([result], call: call, environment: context.environment, started: started)
@@ -189,13 +190,3 @@ enum Flags {
         }
     }
 }
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,4 +1,5 @@
 import EdgeJSON
+import EdgePlatform
 import EdgeWorker
 import FlagEngine
 import Synchronization
@@ -261,36 +262,5 @@ final class ProjectCache: Sendable {
 
     private final class BuildLock: Sendable {
         let mutex = Mutex<Void>(())
-    }
-}
-
-/// Returns free heap pages to the kernel (glibc's `malloc_trim`, found at run time: malloc.h is not
-/// in the Glibc module) on a background queue, at most once in 10 s, never on a request's thread.
-enum HeapTrim {
-    private typealias Trim = @convention(c) (Int) -> Int32
-    private static let trim: Trim? = {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
-        return unsafeBitCast(symbol, to: Trim.self)
-        #else
-        return nil
-        #endif
-    }()
-    private static let lastRun = Mutex<Double>(0)
-
-    /// Trims the heap, then runs `also`, on a background queue (both at most once in 10 s).
-    static func soon(also: @escaping @Sendable () -> Void = {}) {
-        guard let trim else { return }
-        let now = RealClock.now()
-        let due = lastRun.withLock { last -> Bool in
-            guard now - last >= 10 else { return false }
-            last = now
-            return true
-        }
-        guard due else { return }
-        DispatchQueue.global(qos: .utility).async {
-            _ = trim(0)
-            also()
-        }
     }
 }

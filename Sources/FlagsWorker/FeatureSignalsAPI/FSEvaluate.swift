@@ -13,7 +13,7 @@ enum FSEvaluate {
     static let maxBulkKeys = 100
 
     static func one(_ call: KeyCall) throws(APIError) -> Response {
-        let key = try apiKey(call)
+        let key = call.apiKey
         let cacheKey = AnswerCache.Key(route: .featureSignalsOne, credential: key.id, input: call.request.body)
         if let kept = kept(call, key, cacheKey) { return kept }
         let fields = try object(call.request)
@@ -30,7 +30,7 @@ enum FSEvaluate {
 
     /// `{"flag_keys": [...] (at most 100; omitted: every flag), "context"}` → `{key: EvalResult}`.
     static func bulk(_ call: KeyCall) throws(APIError) -> Response {
-        let key = try apiKey(call)
+        let key = call.apiKey
         let cacheKey = AnswerCache.Key(route: .featureSignalsBulk, credential: key.id, input: call.request.body)
         if let kept = kept(call, key, cacheKey) { return kept }
         let fields = try object(call.request)
@@ -68,7 +68,7 @@ enum FSEvaluate {
 
     /// `{flag_key: value}` of every flag, for `?key=<user>` (`anonymous` when absent).
     static func client(_ call: KeyCall) throws(APIError) -> Response {
-        let key = try apiKey(call)
+        let key = call.apiKey
         try requireEnvironment(call, key)
         let cacheKey = AnswerCache.Key(route: .featureSignalsClient, credential: key.id, input: Array(call.request.target.utf8))
         if let kept = kept(call, key, cacheKey) { return kept }
@@ -89,7 +89,7 @@ enum FSEvaluate {
 
     /// `{flag_key, variant_key, user_key}`: counted per flag and variant on this node.
     static func track(_ call: KeyCall) async throws(APIError) -> Response {
-        let key = try apiKey(call)
+        let key = call.apiKey
         let body = try call.featureSignalsBody()
         guard let flag = try body.string("flag_key"), !flag.isEmpty, let user = try body.string("user_key"), !user.isEmpty else {
             throw .fs(400, "flag_key and user_key are required")
@@ -113,8 +113,6 @@ enum FSEvaluate {
         if let variant = result.variantKey { writer.key("variant_key"); writer.string(variant) }
         writer.endObject()
     }
-
-    static func apiKey(_ call: KeyCall) -> APIKeyRecord { call.apiKey }
 
     private static func object(_ request: Request) throws(APIError) -> [String: JSONValue] {
         guard !request.body.isEmpty, case .object(let fields)? = try? JSONValue.parse(request.body, maxDepth: 32) else {

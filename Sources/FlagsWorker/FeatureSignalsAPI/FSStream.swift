@@ -9,7 +9,7 @@ import Synchronization
 /// from closing an idle stream.
 enum FSStream {
     static func events(_ call: KeyCall) async throws(APIError) -> Response {
-        let key = try FSEvaluate.apiKey(call)
+        let key = call.apiKey
         try FSEvaluate.requireEnvironment(call, key)
         let service = call.service, project = key.projectID, env = key.environmentID
         let seen = Mutex(try fingerprints(service.flags, project: project, env: env))

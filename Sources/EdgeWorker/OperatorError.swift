@@ -1,0 +1,8 @@
+/// A failure for the operator, shown as one line: a worker that refuses to start with its
+/// configuration, a command given arguments it cannot use. (A config file that cannot be read is a
+/// `ConfigError`, which says where in the file.)
+public struct OperatorError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
