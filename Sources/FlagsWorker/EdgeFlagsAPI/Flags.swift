@@ -8,33 +8,18 @@ enum Flags {
     static let fields: Set<String> = ["key", "enabled", "value", "targeting", "environments", "active_from",
                                       "active_until", "name", "type", "defaultValue", "description", "tags"]
 
-    static func list(_ call: TokenCall) async throws(APIError) -> Response {
-        let page = try Page(call.request)
-        let records = try call.service.flags.records(prefix: KeyLayout.flags(call.project))
-        let body = page.body(records, name: "flags") { record in
-            .object(["key": record["key"] ?? .null, "flag": .object(record)])
-        }
-        return .json(body, headers: ["Cache-Control": CachePolicy.flagList])
-    }
+    static let resource = KeyedResource(
+        type: "flag", noun: "Flag", fields: fields, required: ["enabled"], cachePolicy: CachePolicy.flagList,
+        storageKey: KeyLayout.flag, prefix: KeyLayout.flags,
+        managedElsewhere: { record in
+            FeatureSignalsModel.isFlag(record) ? "Flag is managed through the FeatureSignals API (/v1/projects/{id}/flags)" : nil
+        },
+        validate: validate)
+
+    static func list(_ call: TokenCall) async throws(APIError) -> Response { try resource.list(call) }
 
     static func create(_ call: TokenCall) async throws(APIError) -> Response {
-        let body = try Body(call.request)
-        try body.require("key", "enabled")
-        guard let key = try body.string("key") else { throw .validation("Missing required fields: key") }
-        try ResourceKey.validate(key)
-        _ = try body.bool("enabled")
-        return try await call.service.writes.run { () async throws(APIError) -> Response in
-            let storageKey = KeyLayout.flag(call.project, key)
-            guard try call.service.flags.get(storageKey) == nil else { throw .conflict("Flag already exists") }
-            var record = body.fields.filter { fields.contains($0.key) && !$0.value.isNull }
-            record["version"] = 1
-            record["created_at"] = .string(call.timestamp)
-            record["updated_at"] = .string(call.timestamp)
-            try validate(record, call)
-            try await call.service.flags.put(storageKey, record)
-            try await call.recorded(.create, "flag", key: key, before: nil, after: .object(record))
-            return .json(["key": .string(key), "flag": .object(record)], status: 201)
-        }
+        try await resource.create(call) { body throws(APIError) in _ = try body.bool("enabled") }
     }
 
     /// Evaluates: `{"value", "type", "reason"}` for `?context=<url-encoded JSON>`.
@@ -83,83 +68,33 @@ enum Flags {
 
     /// Merges the given fields into the stored record (a toggle of `enabled` alone keeps the rest).
     static func update(_ call: TokenCall) async throws(APIError) -> Response {
-        let key = call.parameter("key")
-        let body = try Body(call.request)
-        if let given = try body.string("key"), given != key { throw .validation("The key of a flag cannot be changed") }
-        _ = try body.bool("enabled")
-        return try await call.service.writes.run { () async throws(APIError) -> Response in
-            let storageKey = KeyLayout.flag(call.project, key)
-            guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
-            try requireEdgeFlagsRecord(before)
-            let version = Versioning.version(of: before)
-            try Versioning.check(call.request, current: version)
-            var after = before
-            for (name, value) in body.fields where fields.contains(name) && name != "key" {
-                if value.isNull { after.removeValue(forKey: name) } else { after[name] = value }
-            }
-            after["version"] = .number(Double(version + 1))
-            after["updated_at"] = .string(call.timestamp)
-            try validate(after, call)
-            try await call.service.flags.put(storageKey, after)
-            try await call.recorded(.update, "flag", key: key, before: .object(before), after: .object(after))
-            return .json(["key": .string(key), "flag": .object(after)])
-        }
+        try await resource.update(call) { body throws(APIError) in _ = try body.bool("enabled") }
     }
 
-    static func delete(_ call: TokenCall) async throws(APIError) -> Response {
-        let key = call.parameter("key")
-        return try await call.service.writes.run { () async throws(APIError) -> Response in
-            let storageKey = KeyLayout.flag(call.project, key)
-            guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
-            try requireEdgeFlagsRecord(before)
-            try Versioning.check(call.request, current: Versioning.version(of: before))
-            try await call.service.flags.delete(storageKey)
-            try await call.recorded(.delete, "flag", key: key, before: .object(before), after: nil)
-            return .json(["success": true])
-        }
-    }
+    static func delete(_ call: TokenCall) async throws(APIError) -> Response { try await resource.delete(call) }
 
     /// `PUT /api/v1/flags/{key}/environments/{env}` `{enabled?, value?, targeting?}`.
     static func setOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         let body = try Body(call.request)
         let override = body.fields.filter { ["enabled", "value", "targeting"].contains($0.key) && !$0.value.isNull }
-        return try await changeOverride(call, key: key, environment: environment) { _ in override }
+        try Project.requireEnvironment(call, environment)
+        return try await resource.change(call, key: key, environment: environment) { (record: inout [String: JSONValue]) throws(APIError) in
+            var environments = record["environments"]?.objectValue ?? [:]
+            environments[environment] = .object(override)
+            record["environments"] = .object(environments)
+        }
     }
 
     static func deleteOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
-        return try await changeOverride(call, key: key, environment: environment) { _ in nil }
-    }
-
-    private static func changeOverride(_ call: TokenCall, key: String, environment: String,
-                                       _ change: @Sendable ([String: JSONValue]?) -> [String: JSONValue]?)
-        async throws(APIError) -> Response
-    {
         try Project.requireEnvironment(call, environment)
-        return try await call.service.writes.run { () async throws(APIError) -> Response in
-            let storageKey = KeyLayout.flag(call.project, key)
-            guard let before = try call.service.flags.get(storageKey) else { throw .notFound("Flag not found") }
-            try requireEdgeFlagsRecord(before)
-            let version = Versioning.version(of: before)
-            try Versioning.check(call.request, current: version)
-            var environments = before["environments"]?.objectValue ?? [:]
-            if let override = change(environments[environment]?.objectValue) {
-                environments[environment] = .object(override)
-            } else {
-                guard environments.removeValue(forKey: environment) != nil else {
-                    throw .notFound("Environment override not found")
-                }
+        return try await resource.change(call, key: key, environment: environment) { (record: inout [String: JSONValue]) throws(APIError) in
+            var environments = record["environments"]?.objectValue ?? [:]
+            guard environments.removeValue(forKey: environment) != nil else {
+                throw .notFound("Environment override not found")
             }
-            var after = before
-            after["environments"] = .object(environments)
-            after["version"] = .number(Double(version + 1))
-            after["updated_at"] = .string(call.timestamp)
-            try validate(after, call)
-            try await call.service.flags.put(storageKey, after)
-            try await call.recorded(.update, "flag", key: key, before: .object(before), after: .object(after),
-                                    environment: environment)
-            return .json(["key": .string(key), "flag": .object(after)])
+            record["environments"] = .object(environments)
         }
     }
 
@@ -173,6 +108,7 @@ enum Flags {
 
     /// A flag is stored only if it translates and compiles with the project's segments (types,
     /// operators, regexes, environments).
+    @Sendable
     static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
         // A merge may not drop the master switch (`PUT {"enabled": null}`): POST requires it.
         guard case .bool? = record["enabled"] else { throw .validation("Missing required fields: enabled") }

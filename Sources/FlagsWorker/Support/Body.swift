@@ -32,7 +32,9 @@ struct Body {
         return value
     }
 
-    func require(_ names: String...) throws(APIError) {
+    func require(_ names: String...) throws(APIError) { try require(names) }
+
+    func require(_ names: [String]) throws(APIError) {
         let missing = names.filter { fields[$0] == nil || fields[$0]!.isNull }
         if !missing.isEmpty { throw .validation("Missing required fields: \(missing.joined(separator: ", "))") }
     }
