@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // liblmdb from Debian (apt `liblmdb-dev`, 0.9.24).
@@ -38,12 +39,18 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            // The worker's outbound `fetch`, on the event loops the runner already has.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Origin → replica: the /__edge/ endpoints (a Worker) and the replica follower.
         .target(name: "EdgeReplication", dependencies: [
             "EdgeKV", "EdgeWorker", "EdgeJSON",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            // The change feed's long polls and the streamed snapshot download.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "edgeworker", dependencies: [
             "EdgeKV", "EdgeJSON", "EdgePlatform", "EdgeWorker", "EdgeServer", "EdgeReplication", "FlagsWorker",
@@ -69,6 +76,7 @@ let package = Package(
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV", "EdgeJSON", "EdgePlatform"]),
         .testTarget(name: "FlagsWorkerTests", dependencies: [
             "FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
+            "EdgeServer",  // the runner's outbound fetch, against a real webhook receiver
             .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
         ]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker", "EdgeKV", "EdgeJSON"]),

@@ -37,13 +37,11 @@ ensure_build_dependencies() {
 
 # build_product PRODUCT [release|debug]: builds it and prints the binary's path. Release builds link
 # the Swift runtime and Foundation into the binary (--static-swift-stdlib): the process starts in
-# half the time and maps less shared code (README, Benchmarks); static FoundationNetworking links
-# against libcurl, hence its -dev package.
+# half the time and maps less shared code (see the Benchmarks article).
 build_product() {
   local product="$1" config="${2:-release}"
   local flags=(-c "$config")
   if [ "$config" = release ]; then
-    ensure_packages libcurl4-openssl-dev
     flags+=(--static-swift-stdlib)
   fi
   echo "==> swift build ${flags[*]} --product $product" >&2

@@ -1,11 +1,10 @@
-import Crypto
 import EdgeJSON
 import EdgeKV
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Synchronization
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Why a call to the origin failed, as the follower and the CLI need to tell the cases apart.
 public enum OriginError: Error, Equatable, CustomStringConvertible {
@@ -40,18 +39,26 @@ public struct DownloadedSnapshot: Sendable {
     public var sha256: String
 }
 
-/// The replication endpoints of an origin, over `URLSession`: the change feed (long-polled), the
-/// snapshot (streamed to a file, never held in memory) and the status.
-public final class OriginClient: @unchecked Sendable {
+/// The replication endpoints of an origin, over async-http-client: the change feed (long-polled),
+/// the snapshot (streamed to a file, never held in memory) and the status.
+///
+/// A call in flight ends when the task that made it is cancelled (the follower's stop does that);
+/// after `invalidate`, new calls fail at once.
+public final class OriginClient: Sendable {
     public let origin: String
     private let secret: String
-    private let session: URLSession
-    private let configuration: URLSessionConfiguration
-    /// The requests in flight (a poll, a download), so that `invalidate` cancels them. A request
-    /// starts under this lock, after checking `invalidated`: one started on a session already
-    /// invalidated is never run by FoundationNetworking, or traps, and its caller would wait for ever
-    /// (a replica stopping just as it reconnected did not exit).
-    private let inFlight = Mutex<(tasks: [ObjectIdentifier: URLSessionTask], invalidated: Bool)>(([:], false))
+    /// How long a long poll may be silent: the origin's wait, and some.
+    private let pollTimeout: TimeAmount
+    private let invalidated = Atomic<Bool>(false)
+
+    /// One client for every origin client of the process, never shut down. Between bytes, a read
+    /// may wait as long as the longest poll; redirects are not followed (an origin does not move).
+    /// The pool retries a refused connection until the connect timeout, so that is what a replica
+    /// takes to say its origin is down: short, since the follower backs off and retries anyway.
+    private static let http = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow,
+                                                timeout: .init(connect: .seconds(3), read: .seconds(120))))
 
     /// - Parameter origin: the origin's base URL (`http://10.0.0.1:8080`).
     public init(origin: String, secret: String, longestWait: Double = 30) throws(OriginError) {
@@ -62,41 +69,12 @@ public final class OriginClient: @unchecked Sendable {
         }
         self.origin = base
         self.secret = secret
-        let configuration = URLSessionConfiguration.ephemeral
-        // Between bytes, not overall: a long poll may be silent for `longestWait` seconds.
-        configuration.timeoutIntervalForRequest = longestWait + 15
-        configuration.timeoutIntervalForResource = 24 * 3600
-        configuration.httpMaximumConnectionsPerHost = 2
-        self.configuration = configuration
-        session = URLSession(configuration: configuration)
+        pollTimeout = .seconds(Int64(longestWait.rounded(.up)) + 15)
     }
 
-    /// Cancels whatever is in flight (a long poll, a download); the client is unusable after.
+    /// Refuses every call from now on; calls in flight end with their task's cancellation.
     public func invalidate() {
-        let tasks = inFlight.withLock { f -> [URLSessionTask] in
-            f.invalidated = true
-            defer { f.tasks.removeAll() }
-            return Array(f.tasks.values)
-        }
-        for task in tasks { task.cancel() }
-        session.invalidateAndCancel()
-    }
-
-    /// Makes and resumes a task, recorded for `invalidate`, unless the client was stopped (nil then).
-    /// Under the lock, so that no stop comes between the check and the task: FoundationNetworking
-    /// makes a task on an invalidated session a fatal error.
-    private func startTask(_ make: () -> URLSessionTask) -> URLSessionTask? {
-        inFlight.withLock { f -> URLSessionTask? in
-            guard !f.invalidated else { return nil }
-            let task = make()
-            f.tasks[ObjectIdentifier(task)] = task
-            task.resume()
-            return task
-        }
-    }
-
-    private func finished(_ task: URLSessionTask) {
-        inFlight.withLock { _ = $0.tasks.removeValue(forKey: ObjectIdentifier(task)) }
+        invalidated.store(true, ordering: .relaxed)
     }
 
     /// The mutations after `since`, waiting up to `wait` seconds for one when there are none.
@@ -111,7 +89,7 @@ public final class OriginClient: @unchecked Sendable {
             }
             query += "&history=\(history)"
         }
-        let (status, body, _) = try await get("/__edge/changes?\(query)")
+        let (status, body) = try await get("/__edge/changes?\(query)")
         switch status {
         case 200: return try ChangeFeedFormat.decode(body)
         case 410: throw .gone(Self.message(body))
@@ -121,7 +99,7 @@ public final class OriginClient: @unchecked Sendable {
 
     /// The origin's `/__edge/status` document.
     public func status() async throws(OriginError) -> JSONValue {
-        let (status, body, _) = try await get("/__edge/status")
+        let (status, body) = try await get("/__edge/status")
         guard status == 200 else { throw Self.failure(status, body) }
         guard let value = try? JSONValue.parse(body) else { throw .malformed("the status is not JSON") }
         return value
@@ -133,83 +111,70 @@ public final class OriginClient: @unchecked Sendable {
     public func downloadSnapshot(to path: String, progress: (@Sendable (Int, Int?) -> Void)? = nil)
         async throws(OriginError) -> DownloadedSnapshot
     {
-        let receiver = SnapshotReceiver(path: path, progress: progress)
-        // The origin writes the whole copy before the first byte (the checksum leads the body).
-        let patient = configuration.copy() as! URLSessionConfiguration
-        patient.timeoutIntervalForRequest = 900
-        let session = URLSession(configuration: patient, delegate: receiver, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        let request = makeRequest("/__edge/snapshot")
-        let started = await receiver.run { startTask { session.dataTask(with: request) } }
-        if let task = started.task { finished(task) }
-        guard let outcome = started.outcome else { throw .unreachable("the client was stopped") }
         do {
-            let received = try outcome.get()
-            return try await verify(received, at: path)
+            // The origin writes the whole copy before the first byte (the checksum leads the body).
+            let response = try await send("/__edge/snapshot", timeout: .seconds(900))
+            guard response.status == .ok else {
+                let body = (try? await response.body.collect(upTo: 65_536)).map { Array(buffer: $0) } ?? []
+                throw Self.failure(Int(response.status.code), body)
+            }
+            func header(_ name: String) -> String? { response.headers.first(name: name) }
+            guard let format = header("X-Edge-Snapshot-Format").flatMap(Int.init),
+                  let sequence = header("X-Edge-Snapshot-Sequence").flatMap(UInt64.init),
+                  let bytes = header("X-Edge-Snapshot-Bytes").flatMap(Int.init),
+                  let sha = header("X-Edge-Snapshot-SHA256")?.lowercased() else {
+                throw OriginError.malformed("the snapshot came without its sequence, format, size or checksum headers")
+            }
+            guard format == KVSnapshotInfo.formatVersion else {
+                throw OriginError.malformed("the origin sent snapshot format \(format); this node reads format \(KVSnapshotInfo.formatVersion)")
+            }
+            let received = try await SnapshotReceiver(path: path, progress: progress).receive(response.body, announced: bytes)
+            guard received.bytes == bytes else {
+                throw OriginError.malformed("the snapshot is \(received.bytes) bytes, the origin announced \(bytes) (truncated download)")
+            }
+            guard received.sha256 == sha else { throw OriginError.malformed("the snapshot's SHA-256 does not match the origin's") }
+            let inside: UInt64
+            do { inside = try KVStore.inspectSnapshot(at: path) } catch {
+                throw OriginError.malformed("the downloaded file is not a store snapshot: \(error)")
+            }
+            guard inside == sequence else {
+                throw OriginError.malformed("the snapshot holds sequence \(inside), the origin announced \(sequence)")
+            }
+            return DownloadedSnapshot(path: path, sequence: sequence, bytes: bytes, sha256: sha)
         } catch {
             try? FileManager.default.removeItem(atPath: path)
-            throw error
+            throw Self.unreachable(error)
         }
     }
 
-    private func verify(_ received: SnapshotReceiver.Received, at path: String) async throws(OriginError) -> DownloadedSnapshot {
-        let response = received.response
-        guard response.statusCode == 200 else {
-            throw Self.failure(response.statusCode, received.errorBody)
+    /// A GET whose whole (small) body is read.
+    private func get(_ target: String) async throws(OriginError) -> (Int, [UInt8]) {
+        let response = try await send(target, timeout: pollTimeout)
+        do {
+            let body = try await response.body.collect(upTo: 64 << 20)
+            return (Int(response.status.code), Array(buffer: body))
+        } catch {
+            throw Self.unreachable(error)
         }
-        func header(_ name: String) -> String? { response.value(forHTTPHeaderField: name) }
-        guard let format = header("X-Edge-Snapshot-Format").flatMap(Int.init),
-              let sequence = header("X-Edge-Snapshot-Sequence").flatMap(UInt64.init),
-              let bytes = header("X-Edge-Snapshot-Bytes").flatMap(Int.init),
-              let sha = header("X-Edge-Snapshot-SHA256")?.lowercased() else {
-            throw .malformed("the snapshot came without its sequence, format, size or checksum headers")
-        }
-        guard format == KVSnapshotInfo.formatVersion else {
-            throw .malformed("the origin sent snapshot format \(format); this node reads format \(KVSnapshotInfo.formatVersion)")
-        }
-        guard received.bytes == bytes else {
-            throw .malformed("the snapshot is \(received.bytes) bytes, the origin announced \(bytes) (truncated download)")
-        }
-        guard received.sha256 == sha else { throw .malformed("the snapshot's SHA-256 does not match the origin's") }
-        let inside: UInt64
-        do { inside = try KVStore.inspectSnapshot(at: path) } catch {
-            throw .malformed("the downloaded file is not a store snapshot: \(error)")
-        }
-        guard inside == sequence else {
-            throw .malformed("the snapshot holds sequence \(inside), the origin announced \(sequence)")
-        }
-        return DownloadedSnapshot(path: path, sequence: sequence, bytes: bytes, sha256: sha)
     }
 
-    private func makeRequest(_ target: String) -> URLRequest {
-        var request = URLRequest(url: URL(string: origin + target)!)
-        request.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")
-        request.setValue("edgeworker-replica", forHTTPHeaderField: "User-Agent")
-        return request
+    /// Sends a GET with the replication credentials; `timeout` bounds the wait for the answer's head.
+    private func send(_ target: String, timeout: TimeAmount) async throws(OriginError) -> HTTPClientResponse {
+        guard !invalidated.load(ordering: .relaxed) else { throw .unreachable("the client was stopped") }
+        var request = HTTPClientRequest(url: origin + target)
+        request.headers.add(name: "Authorization", value: "Bearer \(secret)")
+        request.headers.add(name: "User-Agent", value: "edgeworker-replica")
+        do {
+            return try await Self.http.execute(request, timeout: timeout)
+        } catch {
+            throw Self.unreachable(error)
+        }
     }
 
-    private func get(_ target: String) async throws(OriginError) -> (Int, [UInt8], HTTPURLResponse) {
-        let request = makeRequest(target)
-        let call = OneCall()
-        let outcome = await withCheckedContinuation { continuation in
-            call.continuation = continuation
-            call.task = startTask {
-                session.dataTask(with: request) { data, response, error in
-                    call.finish(error.map { .failure($0) } ?? .success((data ?? Data(), response)))
-                }
-            }
-            if call.task == nil { call.finish(.failure(OriginError.unreachable("the client was stopped"))) }
-        }
-        if let task = call.task { finished(task) }
-        switch outcome {
-        case .success(let (data, response)):
-            guard let http = response as? HTTPURLResponse else { throw .unreachable("not an HTTP answer") }
-            return (http.statusCode, [UInt8](data), http)
-        case .failure(let error as OriginError):
-            throw error
-        case .failure(let error):
-            throw .unreachable(error.localizedDescription)
-        }
+    private static func unreachable(_ error: any Error) -> OriginError {
+        if let error = error as? OriginError { return error }
+        if error is CancellationError { return .unreachable("the client was stopped") }
+        return .unreachable(String(describing: error))
     }
 
     private static func message(_ body: [UInt8]) -> String {
@@ -218,22 +183,5 @@ public final class OriginClient: @unchecked Sendable {
 
     private static func failure(_ status: Int, _ body: [UInt8]) -> OriginError {
         status == 401 ? .unauthorized : .unexpected(status: status, message: message(body))
-    }
-}
-
-/// One request's continuation, resumed once whoever answers first (its completion handler, or the
-/// client refusing to start it after a stop).
-private final class OneCall: @unchecked Sendable {
-    typealias Outcome = Result<(Data, URLResponse?), any Error>
-    private let lock = NSLock()
-    var continuation: CheckedContinuation<Outcome, Never>?
-    var task: URLSessionTask?
-
-    func finish(_ outcome: Outcome) {
-        lock.lock()
-        let continuation = self.continuation
-        self.continuation = nil
-        lock.unlock()
-        continuation?.resume(returning: outcome)
     }
 }

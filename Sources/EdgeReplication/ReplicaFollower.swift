@@ -74,9 +74,7 @@ public final class ReplicaFollower: Sendable {
         }
     }
 
-    /// Stops following: the poll or download in flight is cut off by invalidating the client's
-    /// sessions, not by cancelling the task — a URLSession call's cancellation handler, run under the
-    /// task's lock, can deadlock with that same call completing (swift-corelibs-foundation).
+    /// Stops following: the poll or download in flight ends with the follower's task, cancelled.
     public func stop() async {
         let task = state.withLock { s -> Task<Void, Never>? in
             s.stopping = true
@@ -84,6 +82,7 @@ public final class ReplicaFollower: Sendable {
             return s.task
         }
         client.invalidate()
+        task?.cancel()
         await task?.value
         state.withLock { $0.phase = .stopped }
     }
@@ -92,21 +91,14 @@ public final class ReplicaFollower: Sendable {
 
     private func run() async {
         var backoff = Backoff(minimum: settings.minBackoffSeconds, maximum: settings.maxBackoffSeconds)
-        // Whether the last poll went through on the connection the next one will use. A poll that
-        // opens a connection does not wait at the origin: FoundationNetworking's client spins a
-        // core for as long as the first request on a new connection is outstanding (25 s for a
-        // long poll), and is quiet for the ones after it on the same connection.
-        var connected = false
         while !stopping {
             do {
                 if store.appliedOriginSequence == nil || state.withLock({ $0.needsSnapshot }) {
                     try await installSnapshot()
                 }
-                try await followOnePage(wait: connected ? settings.waitSeconds : 0)
-                connected = true
+                try await followOnePage(wait: settings.waitSeconds)
                 backoff.reset()
             } catch {
-                connected = false
                 if stopping { break }
                 noteFailure(error)
                 // In short slices, so that a stop is not kept waiting for the whole backoff.

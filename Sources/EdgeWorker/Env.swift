@@ -14,19 +14,33 @@ public struct Env: Sendable {
     /// Seconds since the Unix epoch.
     public var clock: @Sendable () -> Double
     public var random: RandomSource
-    /// Outbound HTTP (webhooks, replication). `request.target` is an absolute URL.
+    /// Outbound HTTP (`request.target` is an absolute URL). The runner binds its own
+    /// (`OutboundFetcher` in EdgeServer); elsewhere, until one is given, every fetch fails.
     public var fetch: @Sendable (Request) async throws -> Response
 
     public init(kv: [String: KVNamespace] = [:], vars: [String: JSONValue] = [:], secrets: [String: String] = [:],
                 clock: @escaping @Sendable () -> Double = { RealClock.now() },
                 random: RandomSource = .system,
-                fetch: @escaping @Sendable (Request) async throws -> Response = OutboundFetcher.fetch) {
+                fetch: @escaping @Sendable (Request) async throws -> Response = Env.noOutboundFetch) {
         self.kv = kv
         self.vars = vars
         self.secrets = secrets
         self.clock = clock
         self.random = random
         self.fetch = fetch
+    }
+
+    /// The `fetch` of an `Env` made without one: it fails, saying so. Tests pass a fake; the runner
+    /// passes a real client.
+    @Sendable
+    public static func noOutboundFetch(_ request: Request) async throws -> Response {
+        throw NoOutboundFetch(target: request.target)
+    }
+
+    /// Thrown by an `Env` that was given no outbound `fetch`.
+    public struct NoOutboundFetch: Error, CustomStringConvertible {
+        public var target: String
+        public var description: String { "no outbound fetch is bound in this Env (asked for \(target))" }
     }
 
     /// A setting by name: a secret when one is set, else a var as text. Secrets win, as `.dev.vars`

@@ -13,9 +13,15 @@ public final class WorkerHarness: Sendable {
     private let ownsDirectory: Bool
 
     /// - Parameters:
+    ///   - worker: the worker under test.
     ///   - namespaces: KV bindings to create, by binding name (ids are the lower-cased names): those
     ///     the worker's `wrangler-like.toml` declares.
+    ///   - vars: the `[vars]` the worker sees.
+    ///   - secrets: the secrets the worker sees.
     ///   - clock: injected time (seconds since the epoch), shared by the store and the env.
+    ///   - random: the random source (seeded, for tests that need the same ids every run).
+    ///   - fetch: the worker's outbound `fetch`; without one, every outbound fetch fails.
+    ///   - directory: where the store lives; a temporary folder, removed with the harness, if nil.
     public init(worker: any Worker, namespaces: [String] = [], vars: [String: JSONValue] = [:],
                 secrets: [String: String] = [:], clock: (@Sendable () -> Double)? = nil,
                 random: RandomSource = .system,
@@ -32,7 +38,7 @@ public final class WorkerHarness: Sendable {
         var kv: [String: KVNamespace] = [:]
         for binding in namespaces { kv[binding] = store.namespace(binding.lowercased()) }
         env = Env(kv: kv, vars: vars, secrets: secrets, clock: clock ?? { RealClock.now() }, random: random,
-                  fetch: fetch ?? OutboundFetcher.fetch)
+                  fetch: fetch ?? Env.noOutboundFetch)
         self.worker = worker
     }
 

@@ -63,7 +63,8 @@ struct Serve: AsyncParsableCommand {
         if let former = kv.promotedFrom {
             logger.notice("this store was a replica of \(former); it is served as an origin now (promoted)")
         }
-        let env = store.makeEnv(config, kv)
+        var env = store.makeEnv(config, kv)
+        env.fetch = OutboundFetcher.fetch
         var follower: ReplicaFollower?
         if let client {
             var settings = ReplicaFollower.Settings()

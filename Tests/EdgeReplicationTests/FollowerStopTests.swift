@@ -9,9 +9,8 @@ import Testing
 @Suite("Replica follower: stopping")
 struct FollowerStopTests {
     /// A follower stopped at any moment of its start — while downloading the snapshot, as its first
-    /// poll goes out, while it long-polls — stops at once. A request started on a client that the
-    /// stop had just invalidated used to be left unrun by FoundationNetworking, and `serve` then
-    /// never exited (seen end to end: a replica stopped as it reconnected to its origin).
+    /// poll goes out, while it long-polls — stops at once: `serve` waits for it on SIGTERM, so a
+    /// stop that missed a request in flight would keep a replica from exiting.
     @Test func aFollowerStoppedAtAnyMomentStopsPromptly() async throws {
         let root = NSTemporaryDirectory() + "edge-stop-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }

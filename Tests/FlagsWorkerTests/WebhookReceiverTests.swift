@@ -1,5 +1,6 @@
 import Crypto
 import EdgeJSON
+import EdgeServer
 import EdgeWorker
 @testable import FlagsWorker
 import Foundation
