@@ -23,8 +23,9 @@ enum FSAPIKeys {
                                 "name": .string(name), "type": .string(type), "env_id": .string(envID),
                                 "created_at": .string(record.createdAt)]
         try await call.recordFeatureSignals(.create, event: "api_key.created", resourceType: "api_key", key: record.keyPrefix,
-                                            project: record.projectID, before: nil,
-                                            after: record.listed(lastUsedAt: .null), environment: envID)
+                                            id: record.id, project: record.projectID, before: nil,
+                                            after: record.listed(lastUsedAt: .null), environment: envID,
+                                            metadata: ["key_prefix": .string(record.keyPrefix)])
         return .json(shown, status: 201)
     }
 
@@ -45,8 +46,9 @@ enum FSAPIKeys {
         }
         try await call.service.apiKeys.revoke(record)
         try await call.recordFeatureSignals(.delete, event: "api_key.revoked", resourceType: "api_key", key: record.keyPrefix,
-                                            project: record.projectID, before: record.listed(lastUsedAt: .null), after: nil,
-                                            environment: record.environmentID)
+                                            id: record.id, project: record.projectID, before: record.listed(lastUsedAt: .null),
+                                            after: nil, environment: record.environmentID,
+                                            metadata: ["key_prefix": .string(record.keyPrefix)])
         return Response(status: 204, bytes: [])
     }
 }

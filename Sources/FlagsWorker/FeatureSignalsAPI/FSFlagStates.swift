@@ -91,7 +91,8 @@ enum FSFlagStates {
             try validate(after, flag: flag, call: call, project: project)
             try await call.service.flags.put(KeyLayout.flagState(project, key, env), after)
             try await call.recordFeatureSignals(stored ? .update : .create, event: event, resourceType: "flag", key: key,
-                                                project: project, before: stored ? shape(before) : nil,
+                                                id: flag["id"]?.stringValue, project: project,
+                                                before: stored ? shape(before) : nil,
                                                 after: shape(after), environment: env)
             return .json(shape(after))
         }

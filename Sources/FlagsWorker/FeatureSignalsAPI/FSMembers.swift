@@ -48,7 +48,7 @@ enum FSMembers {
             try await service.accounts.tokens.put(KeyLayout.email(email), ["user_id": .string(userID)])
             let shown = shape(member, user: user)
             try await call.recordFeatureSignals(.create, event: "member.invited", resourceType: "member", key: email,
-                                                project: nil, before: nil, after: shown)
+                                                id: userID, project: nil, before: nil, after: shown)
             return .json(shown, status: 201)
         }
     }
@@ -68,7 +68,7 @@ enum FSMembers {
             try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), after)
             let user = try call.service.accounts.user(id: id)
             try await call.recordFeatureSignals(.update, event: "member.updated", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: shape(after, user: user))
             return .json(shape(after, user: user))
         }
@@ -90,7 +90,7 @@ enum FSMembers {
             }
             try await call.service.accounts.tokens.delete(KeyLayout.user(id))
             try await call.recordFeatureSignals(.delete, event: "member.removed", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: nil)
             return Response(status: 204, bytes: [])
         }

@@ -43,11 +43,16 @@ extension Call {
         return (record, environment)
     }
 
-    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams.
-    func recordFeatureSignals(_ action: Action, event: String, resourceType: String, key: String, project: String?,
-                              before: JSONValue?, after: JSONValue?, environment: String? = nil) async throws(APIError) {
+    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams. The audit entry's
+    /// `resource_id` is `id`, and its `metadata` holds `env_id` (when there is one) and `metadata`.
+    func recordFeatureSignals(_ action: Action, event: String, resourceType: String, key: String, id: String?,
+                              project: String?, before: JSONValue?, after: JSONValue?, environment: String? = nil,
+                              metadata: [String: JSONValue] = [:]) async throws(APIError) {
+        var details = metadata
+        if let environment { details["env_id"] = .string(environment) }
         try await record(Change(action: action, event: event, resourceType: resourceType, key: key, projectID: project,
-                                orgID: account?.orgID, before: before, after: after, environment: environment))
+                                orgID: account?.orgID, before: before, after: after, environment: environment,
+                                resourceID: id, metadata: details))
     }
 }
 
