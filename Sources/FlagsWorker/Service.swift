@@ -40,6 +40,8 @@ final class Service: Sendable {
     let lockout: LoginLockout
     let tracking = TrackCounter()
     let metrics: EvaluationMetrics
+    /// The `Env`'s clock: API keys expire by it.
+    let clock: @Sendable () -> Double
     /// `GET /health`'s answer: fixed for the life of the service, so built and tagged once.
     let health: Response
     private let prepared = Atomic<Bool>(false)
@@ -61,6 +63,7 @@ final class Service: Sendable {
         passwords = PasswordHasher(cost: settings.scryptCost)
         lockout = LoginLockout(maxFailures: settings.loginMaxFailures, windowSeconds: settings.loginLockoutSeconds)
         metrics = EvaluationMetrics(since: env.clock())
+        clock = env.clock
         health = ETag.tagged(.json(["status": "ok", "environment": .string(settings.environment)],
                                    headers: ["Cache-Control": CachePolicy.health]))
     }
@@ -111,12 +114,13 @@ final class Service: Sendable {
                        email: user["email"]?.stringValue ?? "", claims: claims, environmentPermissions: permissions)
     }
 
-    /// The API key of `X-API-Key` (or `?api_key=` on streams, for EventSource clients).
+    /// The API key of `X-API-Key` (or `?api_key=` on streams, for EventSource clients); an expired
+    /// key is refused like a revoked one.
     func authenticateAPIKey(_ request: Request, allowQuery: Bool) throws(APIError) -> APIKeyRecord {
         var presented = request.headers["X-API-Key"]?.trimmingSpaces
         if presented == nil || presented == "", allowQuery { presented = request.queryParameter("api_key") }
         guard let presented, !presented.isEmpty else { throw .fs(401, "missing X-API-Key header") }
-        guard let record = try apiKeys.authenticate(presented) else { throw .fs(401, "invalid API key") }
+        guard let record = try apiKeys.authenticate(presented, now: clock()) else { throw .fs(401, "invalid API key") }
         return record
     }
 }
