@@ -32,6 +32,10 @@ enum Schemas {
     private static let scalar: JSONValue = ["anyOf": [["type": "string", "nullable": true], ["type": "number"]]]
     private static let operators: [JSONValue] = ["equals", "not_equals", "contains", "not_contains", "starts_with",
                                                  "ends_with", "gt", "gte", "lt", "lte"]
+    private static let flagCategory: JSONValue = ["type": "string", "enum": .array(FSFlags.categories.map(JSONValue.string)),
+                                                  "default": "release"]
+    private static let flagStatus: JSONValue = ["type": "string", "enum": .array(FSFlags.statuses.map(JSONValue.string)),
+                                                "default": "active"]
     private static let events: JSONValue = ["type": "string", "enum": .array(Webhooks.events.sorted().map(JSONValue.string))]
     private static func list(_ name: String, _ item: JSONValue) -> JSONValue {
         object([name: array(item), "total": integer, "has_more": boolean], required: [name, "total", "has_more"])
@@ -216,10 +220,12 @@ enum Schemas {
         "FSEnvironmentList": array(ref("FSEnvironment")),
         "FSEnvironmentInput": object(["name": string, "slug": string, "color": string], required: ["name"]),
         "FSFlagInput": object(["key": key, "name": string, "description": string, "flag_type": ["type": "string", "enum": [
-            "boolean", "string", "number", "json", "ab"]], "default_value": anyValue, "tags": array(string),
+            "boolean", "string", "number", "json", "ab"]], "category": flagCategory, "status": flagStatus,
+                               "default_value": anyValue, "tags": array(string),
                                "prerequisites": array(string), "mutual_exclusion_group": string, "expires_at": timestamp]),
         "FSFlag": object(["id": uuid, "project_id": uuid, "key": key, "name": string, "description": string,
-                          "flag_type": string, "default_value": anyValue, "tags": array(string),
+                          "flag_type": string, "category": flagCategory, "status": flagStatus, "default_value": anyValue,
+                          "tags": array(string),
                           "prerequisites": array(string), "mutual_exclusion_group": string, "expires_at": timestamp,
                           "created_at": timestamp, "updated_at": timestamp]),
         "FSFlagList": array(ref("FSFlag")),
