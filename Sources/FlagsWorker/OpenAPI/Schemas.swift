@@ -292,8 +292,7 @@ enum Schemas {
         "FSApprovalList": array(ref("FSApproval")),
         "FSReviewInput": object(["action": ["type": "string", "enum": ["approve", "reject"]], "note": string],
                                 required: ["action"]),
-        "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string],
-                               required: ["flag_key", "user_key"]),
+        "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string], required: ["flag_key"]),
     ]
 
     static let featureSignalsRequests: [String: String] = [
