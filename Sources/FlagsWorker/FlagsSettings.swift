@@ -14,7 +14,7 @@ import EdgeWorker
 /// | `TOKEN_TTL_MINUTES` / `REFRESH_TTL_HOURS` | access / refresh token lifetimes | 60 / 168 |
 /// | `RATE_LIMIT_API_KEY_PER_MINUTE` | FeatureSignals evaluations per `fs_` key, per node | 1000 |
 /// | `RATE_LIMIT_AUTH_PER_MINUTE` | `/v1/auth/*` requests per client IP, per node | 20 |
-/// | `LOGIN_MAX_FAILURES` / `LOGIN_LOCKOUT_MINUTES` | failed logins per email before a 429, and the window | 10 / 15 |
+/// | `LOGIN_MAX_FAILURES` / `LOGIN_LOCKOUT_MINUTES` | failed logins per email and client address before that address gets a 429 for the email, and the window (past half as many failures per email, addresses that failed are slowed) | 10 / 15 |
 /// | `PASSWORD_SCRYPT_N` | scrypt cost (a power of two); r = 8, p = 1 | 131072 (2^17) |
 /// | `SSE_HEARTBEAT_SECONDS` | comment heartbeats on `/v1/stream/{envKey}` | 15 |
 struct FlagsSettings: Sendable {

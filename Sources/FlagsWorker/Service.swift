@@ -24,6 +24,8 @@ final class Service: Sendable {
     let lockout: LoginLockout
     let tracking = TrackCounter()
     let metrics: EvaluationMetrics
+    /// The `Env`'s clock: API keys expire by it.
+    let clock: @Sendable () -> Double
     /// `GET /health`'s answer: fixed for the life of the service, so built and tagged once.
     let health: Response
     private let prepared = Atomic<Bool>(false)
@@ -44,6 +46,7 @@ final class Service: Sendable {
         passwords = PasswordHasher(cost: settings.scryptCost)
         lockout = LoginLockout(maxFailures: settings.loginMaxFailures, windowSeconds: settings.loginLockoutSeconds)
         metrics = EvaluationMetrics(since: env.clock())
+        clock = env.clock
         health = ETag.tagged(.json(["status": "ok", "environment": .string(settings.environment)],
                                    headers: ["Cache-Control": CachePolicy.health]))
     }

@@ -157,11 +157,20 @@ struct FSAuthTests {
         #expect(revocation.expiration != nil)
     }
 
-    @Test func tenFailedLoginsLockTheEmailFor15Minutes() async throws {
+    /// Per email and client address since issue 13 (item 6); `FSLoginLockoutTests` has the rest.
+    @Test func tenFailedLoginsLockTheEmailFromThatAddressFor15Minutes() async throws {
         let fs = try await FSHarness()
         _ = try await fs.register(email: "a@b.io", password: "password123")
-        for _ in 0..<10 {
-            #expect(await fs.call("POST", "/v1/auth/login", json: ["email": "a@b.io", "password": "bad-password"]).status == 401)
+        var failures = 0
+        while failures < 10 {
+            let response = await fs.call("POST", "/v1/auth/login", json: ["email": "a@b.io", "password": "bad-password"])
+            if response.status == 429 {
+                // Past five failures each further guess waits, twice as long every time.
+                fs.clock.advance(by: Double(response.headers["Retry-After"].flatMap { Int($0) } ?? 1))
+            } else {
+                #expect(response.status == 401)
+                failures += 1
+            }
         }
         let locked = await fs.call("POST", "/v1/auth/login", json: ["email": "a@b.io", "password": "password123"])
         #expect(locked.status == 429)

@@ -3,7 +3,8 @@ import EdgeWorker
 import Synchronization
 
 /// A FeatureSignals API key as stored in `TOKENS` under `apikey:<sha256 of the key>`: bound to one
-/// environment of one project.
+/// environment of one project, and refused from `expires_at` on when it has one (keys stored before
+/// expiry existed have none and never expire).
 struct APIKeyRecord: Sendable {
     var hash: String
     var id: String
@@ -15,6 +16,9 @@ struct APIKeyRecord: Sendable {
     var projectID: String
     var orgID: String
     var createdAt: String
+    /// RFC 3339, as stored and shown; `expiry` is the same instant in seconds.
+    var expiresAt: String?
+    var expiry: Double?
 
     init?(hash: String, record: [String: JSONValue]) {
         guard let id = record["id"]?.stringValue, let name = record["name"]?.stringValue,
@@ -32,18 +36,32 @@ struct APIKeyRecord: Sendable {
         projectID = project
         orgID = org
         createdAt = created
+        if let text = record["expires_at"]?.stringValue {
+            guard let seconds = Timestamp.parse(text) else { return nil }
+            expiresAt = text
+            expiry = seconds
+        }
+    }
+
+    /// True from the instant the key expires.
+    func isExpired(now: Double) -> Bool {
+        expiry.map { now >= $0 } ?? false
     }
 
     var record: [String: JSONValue] {
-        ["id": .string(id), "name": .string(name), "type": .string(type), "key_prefix": .string(keyPrefix),
-         "env_id": .string(environmentID), "env_slug": .string(environmentSlug), "project_id": .string(projectID),
-         "org_id": .string(orgID), "created_at": .string(createdAt)]
+        var out: [String: JSONValue] = [
+            "id": .string(id), "name": .string(name), "type": .string(type), "key_prefix": .string(keyPrefix),
+            "env_id": .string(environmentID), "env_slug": .string(environmentSlug), "project_id": .string(projectID),
+            "org_id": .string(orgID), "created_at": .string(createdAt)]
+        if let expiresAt { out["expires_at"] = .string(expiresAt) }
+        return out
     }
 
     /// The listing shape: never the key or its hash.
     func listed(lastUsedAt: JSONValue) -> JSONValue {
         ["id": .string(id), "name": .string(name), "type": .string(type), "key_prefix": .string(keyPrefix),
-         "env_id": .string(environmentID), "created_at": .string(createdAt), "last_used_at": lastUsedAt]
+         "env_id": .string(environmentID), "created_at": .string(createdAt), "expires_at": expiresAt.map(JSONValue.string) ?? .null,
+         "last_used_at": lastUsedAt]
     }
 }
 
@@ -63,11 +81,14 @@ final class APIKeyStore: Sendable {
         (type == "client" ? "fs_cli_" : "fs_srv_") + Hex.encode(random.bytes(24))
     }
 
-    func authenticate(_ key: String) throws(APIError) -> APIKeyRecord? {
+    /// The live key: unknown, revoked and expired keys are all nil, told apart by nobody.
+    func authenticate(_ key: String, now: Double) throws(APIError) -> APIKeyRecord? {
         guard key.utf8.count <= 128 else { return nil }
-        return try cache.record(TokenStore.digest(key), kv: store.kv) { hash throws(APIError) in
+        let record = try cache.record(TokenStore.digest(key), kv: store.kv) { hash throws(APIError) in
             try store.get(KeyLayout.apiKey(hash)).flatMap { APIKeyRecord(hash: hash, record: $0) }
         }
+        guard let record, !record.isExpired(now: now) else { return nil }
+        return record
     }
 
     func create(_ record: APIKeyRecord) async throws(APIError) {

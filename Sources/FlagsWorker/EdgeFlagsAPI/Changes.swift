@@ -14,6 +14,10 @@ struct Change: Sendable {
     var before: JSONValue?
     var after: JSONValue?
     var environment: String?
+    /// The resource's id where it has one (a flag's, a key's); FeatureSignals' audit shows it.
+    var resourceID: String? = nil
+    /// What else the audit entry should say (FeatureSignals' `metadata`); stored only when not empty.
+    var metadata: [String: JSONValue] = [:]
 }
 
 /// What every change goes through after it is stored: an audit entry, the webhooks subscribed to
@@ -55,6 +59,8 @@ extension Call {
             "before": change.before ?? .null, "after": change.after ?? .null,
         ]
         if let org { entry["org_id"] = .string(org) }
+        if let id = change.resourceID { entry["resource_id"] = .string(id) }
+        if !change.metadata.isEmpty { entry["metadata"] = .object(change.metadata) }
         if let user = caller.actorID { entry["actor_id"] = .string(user) }
         try await service.flags.put(KeyLayout.audit(scope, millis: Int64(now * 1000), suffix: suffix), entry,
                                     ttl: Audit.retentionSeconds)

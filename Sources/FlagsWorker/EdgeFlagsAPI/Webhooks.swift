@@ -54,12 +54,14 @@ enum Webhooks {
     /// Fires `event` to the webhooks of `scope` — a project's (EdgeFlags) or an organization's
     /// (FeatureSignals, which sign with `X-FeatureSignals-Signature: sha256=…` and record each
     /// delivery) — after the response (`waitUntil`).
-    static func notify<Who>(_ call: Call<Who>, scope: String, event: String, resource: String, environment: String?, data: JSONValue) {
+    /// `wildcard: false` skips webhooks subscribed to `*` only: for an event that repeats another.
+    static func notify<Who>(_ call: Call<Who>, scope: String, event: String, resource: String, environment: String?, data: JSONValue,
+                       wildcard: Bool = true) {
         guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(scope)) else { return }
         let targets = records.compactMap { record -> WebhookTarget? in
             guard let id = record["id"]?.stringValue, let url = record["url"]?.stringValue,
                   let subscribed = record["events"]?.arrayValue?.compactMap(\.stringValue),
-                  subscribed.contains(event) || subscribed.contains("*"), record["enabled"] != false else { return nil }
+                  subscribed.contains(event) || (wildcard && subscribed.contains("*")), record["enabled"] != false else { return nil }
             let featureSignals = record["org_id"] != nil
             return WebhookTarget(id: id, url: url, events: subscribed, secret: record["secret"]?.stringValue,
                                  style: featureSignals ? .featureSignals : .edgeFlags)

@@ -27,14 +27,31 @@ enum FSAudit {
             }
         }
         entries.sort { $0.order < $1.order }
-        let page = entries.dropFirst(offset).prefix(limit).map { item -> JSONValue in
-            let e = item.entry
-            return ["id": e["id"] ?? .null, "org_id": .string(org), "project_id": e["project_id"] ?? .null,
-                    "actor_id": e["actor_id"] ?? .null, "actor": e["actor"] ?? .null, "action": e["event"] ?? e["action"] ?? .null,
-                    "resource_type": e["resource_type"] ?? .null, "resource_key": e["resource_key"] ?? .null,
-                    "before_state": e["before"] ?? .null, "after_state": e["after"] ?? .null,
-                    "created_at": e["timestamp"] ?? .null]
-        }
+        let page = entries.dropFirst(offset).prefix(limit).map { shape($0.entry, org: org) }
         return .json(.array(Array(page)))
+    }
+
+    /// The reference's entry (`resource_id`, `actor_type`, `metadata`) beside ours (`resource_key`,
+    /// `actor`). Entries written before the first three existed are answered from what they kept:
+    /// `resource_id` from the `id` (a flag state's `flag_id`) of the state they recorded, which is
+    /// the resource's id at the time, not a lookup that a deleted and re-created flag would fool;
+    /// `actor_type` from the actor (see `actorType`); `metadata` empty.
+    static func shape(_ e: [String: JSONValue], org: String) -> JSONValue {
+        let state = (e["after"].flatMap { $0.isNull ? nil : $0 } ?? e["before"])?.objectValue ?? [:]
+        let resourceID = e["resource_id"] ?? state["flag_id"].flatMap { $0.stringValue.map(JSONValue.string) }
+            ?? state["id"].flatMap { $0.stringValue.map(JSONValue.string) } ?? .null
+        return ["id": e["id"] ?? .null, "org_id": .string(org), "project_id": e["project_id"] ?? .null,
+                "actor_id": e["actor_id"] ?? .null, "actor_type": .string(actorType(e)), "actor": e["actor"] ?? .null,
+                "action": e["event"] ?? e["action"] ?? .null, "resource_type": e["resource_type"] ?? .null,
+                "resource_id": resourceID, "resource_key": e["resource_key"] ?? .null,
+                "before_state": e["before"] ?? .null, "after_state": e["after"] ?? .null,
+                "metadata": e["metadata"] ?? [:], "created_at": e["timestamp"] ?? .null]
+    }
+
+    /// `user` (a member, by JWT), `system` (the scheduler) or `token` (an EdgeFlags `ff_` token).
+    /// Derived, not stored, so old and new entries answer alike.
+    static func actorType(_ entry: [String: JSONValue]) -> String {
+        if entry["actor_id"]?.stringValue != nil { return "user" }
+        return entry["actor"]?.stringValue == "system" ? "system" : "token"
     }
 }

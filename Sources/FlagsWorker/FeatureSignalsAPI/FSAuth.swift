@@ -71,23 +71,26 @@ enum FSAuth {
     }
 
     /// An unknown email runs the same scrypt work as a wrong password and gets the same answer.
+    /// Failures are counted per email and client address (`LoginLockout`): an address that keeps
+    /// guessing is slowed, then refused, and never the owner's own address.
     static func login(_ call: PublicCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
         let service = call.service
         let millis = Int64(call.now * 1000)
-        if let retry = service.lockout.retryAfter(email, nowMillis: millis) {
+        let address = call.request.client.ip
+        if let retry = service.lockout.retryAfter(email, address: address, nowMillis: millis) {
             throw .fs(429, "too many failed login attempts, try again later", headers: ["Retry-After": String(retry)])
         }
         let user = email.isEmpty ? nil : try service.accounts.user(email: email)
         let matches = await service.passwords.verify(password, against: user?["password_hash"]?.stringValue)
         guard matches, let user, let userID = user["id"]?.stringValue, let orgID = user["org_id"]?.stringValue,
               let role = try service.accounts.member(org: orgID, user: userID)?["role"]?.stringValue.flatMap(Role.init) else {
-            service.lockout.recordFailure(email, nowMillis: millis)
+            service.lockout.recordFailure(email, address: address, nowMillis: millis)
             throw .fs(401, "invalid credentials")
         }
-        service.lockout.reset(email)
+        service.lockout.recordSuccess(email, address: address)
         let tokens = try await startSession(call, userID: userID, orgID: orgID, role: role)
         return .json(["user": FSShape.user(user, full: false), "tokens": tokens.json])
     }

@@ -36,7 +36,8 @@ enum FSEnvironments {
             record["updated_at"] = .string(call.timestamp)
             try await call.service.flags.put(KeyLayout.project(project), record)
             try await call.recordFeatureSignals(.create, event: "environment.created", resourceType: "environment", key: slug,
-                                                project: project, before: nil, after: FSShape.environment(environment))
+                                                id: environment["id"]?.stringValue, project: project, before: nil,
+                                                after: FSShape.environment(environment))
             return .json(FSShape.environment(environment), status: 201)
         }
     }
@@ -53,7 +54,8 @@ enum FSEnvironments {
             record["updated_at"] = .string(call.timestamp)
             try await call.service.flags.put(KeyLayout.project(project), record)
             try await call.recordFeatureSignals(.delete, event: "environment.deleted", resourceType: "environment", key: slug,
-                                                project: project, before: FSShape.environment(environment), after: nil)
+                                                id: environment["id"]?.stringValue, project: project,
+                                                before: FSShape.environment(environment), after: nil)
             return Response(status: 204, bytes: [])
         }
     }

@@ -87,13 +87,13 @@ enum FSEvaluate {
         return answer(call, key, results, writer, keptAs: cacheKey, snapshot: snapshot)
     }
 
-    /// `{flag_key, variant_key, user_key}`: counted per flag and variant on this node.
+    /// `{flag_key, variant_key?, user_key?}`: counted per flag and variant on this node. Only
+    /// `flag_key` is required, as the reference; `user_key`, when given, must be a string.
     static func track(_ call: KeyCall) async throws(APIError) -> Response {
         let key = call.apiKey
         let body = try call.featureSignalsBody()
-        guard let flag = try body.string("flag_key"), !flag.isEmpty, let user = try body.string("user_key"), !user.isEmpty else {
-            throw .fs(400, "flag_key and user_key are required")
-        }
+        guard let flag = try body.string("flag_key"), !flag.isEmpty else { throw .fs(400, "flag_key is required") }
+        _ = try body.string("user_key")
         call.service.tracking.record(flag: flag, variant: try body.string("variant_key"))
         noteUse(call, key)
         return Response(status: 204, bytes: [])

@@ -75,7 +75,8 @@ enum FSFlagStates {
     }
 
     /// Applies `edit` to the state under the write lock, validates it by compiling it with the
-    /// project's segments, stores it and records the change.
+    /// project's segments, stores it and records the change; when `enabled` changed, webhooks
+    /// naming `flag.toggled` hear of it too (toggle, kill, promote, schedule, approval alike).
     static func change<Who>(_ call: Call<Who>, project: String, key: String, env: String, event: String,
                        actor: String? = nil, _ edit: @Sendable (inout [String: JSONValue]) -> Void)
         async throws(APIError) -> Response
@@ -93,8 +94,15 @@ enum FSFlagStates {
             try validate(after, flag: flag, call: call, project: project)
             try await call.service.flags.put(KeyLayout.flagState(project, key, env), after)
             try await call.recordFeatureSignals(stored ? .update : .create, event: event, resourceType: "flag", key: key,
-                                                project: project, before: stored ? shape(before) : nil,
+                                                id: flag["id"]?.stringValue, project: project,
+                                                before: stored ? shape(before) : nil,
                                                 after: shape(after), environment: env)
+            if (before["enabled"]?.boolValue ?? false) != (after["enabled"]?.boolValue ?? false),
+               let org = try call.service.flags.get(KeyLayout.project(project))?["org_id"]?.stringValue {
+                // The event the reference dashboard offers; it repeats `event`, so `*` does not get it twice.
+                Webhooks.notify(call, scope: org, event: "flag.toggled", resource: key, environment: env, data: shape(after),
+                                wildcard: false)
+            }
             return .json(shape(after))
         }
     }

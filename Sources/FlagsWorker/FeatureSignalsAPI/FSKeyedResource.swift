@@ -56,7 +56,8 @@ struct FSKeyedResource: Sendable {
             try merge(body, &record)
             try await call.service.flags.put(storageKey(project, key), record)
             try await call.recordFeatureSignals(.create, event: "\(type).created", resourceType: type, key: key,
-                                                project: project, before: nil, after: shape(record))
+                                                id: record["id"]?.stringValue, project: project, before: nil,
+                                                after: shape(record))
             return .json(shape(record), status: 201)
         }
     }
@@ -74,7 +75,8 @@ struct FSKeyedResource: Sendable {
             after["updated_at"] = .string(call.timestamp)
             try await call.service.flags.put(storageKey(project, key), after)
             try await call.recordFeatureSignals(.update, event: "\(type).updated", resourceType: type, key: key,
-                                                project: project, before: shape(before), after: shape(after))
+                                                id: before["id"]?.stringValue, project: project, before: shape(before),
+                                                after: shape(after))
             return .json(shape(after))
         }
     }
@@ -87,7 +89,8 @@ struct FSKeyedResource: Sendable {
             try await cascade?(call, project, key)
             try await call.service.flags.delete(storageKey(project, key))
             try await call.recordFeatureSignals(.delete, event: "\(type).deleted", resourceType: type, key: key,
-                                                project: project, before: shape(before), after: nil)
+                                                id: before["id"]?.stringValue, project: project, before: shape(before),
+                                                after: nil)
             return Response(status: 204, bytes: [])
         }
     }

@@ -20,13 +20,15 @@ enum FSMembers {
         return .json(.array(out))
     }
 
-    /// `{email, role, name?, password?}`: no email is sent, so a password given here is how the new
-    /// member logs in; without one the member exists but cannot log in yet.
+    /// `{email, role?, name?, password?}`: without `role` a `developer`, as the reference. No email is
+    /// sent, so a password given here is how the new member logs in; without one the member exists
+    /// but cannot log in yet.
     static func invite(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
-        guard !email.isEmpty, email.contains("@"), email.utf8.count <= 254 else { throw .fs(400, "email and role are required") }
-        let role = try self.role(body)
+        guard !email.isEmpty else { throw .fs(400, "email is required") }
+        guard email.contains("@"), email.utf8.count <= 254 else { throw .fs(400, "invalid email format") }
+        let role = try self.role(body, default: .developer)
         let name = (try body.string("name") ?? "").trimmingSpaces
         let password = try body.string("password")
         if let password, password.count < 8 { throw .fs(400, "password must be at least 8 characters") }
@@ -48,7 +50,7 @@ enum FSMembers {
             try await service.accounts.tokens.put(KeyLayout.email(email), ["user_id": .string(userID)])
             let shown = shape(member, user: user)
             try await call.recordFeatureSignals(.create, event: "member.invited", resourceType: "member", key: email,
-                                                project: nil, before: nil, after: shown)
+                                                id: userID, project: nil, before: nil, after: shown)
             return .json(shown, status: 201)
         }
     }
@@ -68,7 +70,7 @@ enum FSMembers {
             try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), after)
             let user = try call.service.accounts.user(id: id)
             try await call.recordFeatureSignals(.update, event: "member.updated", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: shape(after, user: user))
             return .json(shape(after, user: user))
         }
@@ -90,7 +92,7 @@ enum FSMembers {
             }
             try await call.service.accounts.tokens.delete(KeyLayout.user(id))
             try await call.recordFeatureSignals(.delete, event: "member.removed", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, project: nil,
+                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: nil)
             return Response(status: 204, bytes: [])
         }
@@ -139,8 +141,11 @@ enum FSMembers {
         try call.service.accounts.members(org: call.member.orgID).filter { $0["role"]?.stringValue == Role.owner.rawValue }.count
     }
 
-    private static func role(_ body: Body) throws(APIError) -> Role {
-        guard let text = try body.string("role") else { throw .fs(400, "email and role are required") }
+    /// `role`; absent (or `""`, as the reference reads it) it is `default`, or a 400 without one.
+    private static func role(_ body: Body, default fallback: Role? = nil) throws(APIError) -> Role {
+        let text = try body.string("role") ?? ""
+        if text.isEmpty, let fallback { return fallback }
+        guard !text.isEmpty else { throw .fs(400, "role is required") }
         guard let role = Role(rawValue: text) else { throw .fs(400, "role must be one of owner, admin, developer, viewer") }
         return role
     }

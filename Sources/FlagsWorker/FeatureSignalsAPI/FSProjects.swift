@@ -58,7 +58,7 @@ enum FSProjects {
             for (key, record) in records { try await call.service.flags.put(key, record) }
             let shape = FSShape.project(records[0].1)
             try await call.recordFeatureSignals(.create, event: "project.created", resourceType: "project", key: slug,
-                                                project: id, before: nil, after: shape)
+                                                id: id, project: id, before: nil, after: shape)
             return .json(shape, status: 201)
         }
     }
@@ -84,7 +84,7 @@ enum FSProjects {
             try await flags.delete(KeyLayout.organizationProject(call.member.orgID, id))
             try await flags.delete(KeyLayout.project(id))
             try await call.recordFeatureSignals(.delete, event: "project.deleted", resourceType: "project",
-                                                key: record["slug"]?.stringValue ?? id, project: nil,
+                                                key: record["slug"]?.stringValue ?? id, id: id, project: nil,
                                                 before: FSShape.project(record), after: nil)
             return Response(status: 204, bytes: [])
         }

@@ -12,16 +12,20 @@ extension Call {
 
     func newID() -> String { UUIDText.make(env.random) }
 
-    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams.
-    func recordFeatureSignals(_ action: ChangeAction, event: String, resourceType: String, key: String, project: String?,
-                              before: JSONValue?, after: JSONValue?, environment: String? = nil) async throws(APIError) {
+    /// Records a FeatureSignals change: audit, both dialects' webhooks, streams. The audit entry's
+    /// `resource_id` is `id`, and its `metadata` holds `env_id` (when there is one) and `metadata`.
+    func recordFeatureSignals(_ action: ChangeAction, event: String, resourceType: String, key: String, id: String?,
+                              project: String?, before: JSONValue?, after: JSONValue?, environment: String? = nil,
+                              metadata: [String: JSONValue] = [:]) async throws(APIError) {
+        var details = metadata
+        if let environment { details["env_id"] = .string(environment) }
         try await record(Change(action: action, event: event, resourceType: resourceType, key: key, projectID: project,
-                                orgID: caller.account?.orgID, before: before, after: after, environment: environment))
+                                orgID: caller.account?.orgID, before: before, after: after, environment: environment,
+                                resourceID: id, metadata: details))
     }
 }
 
 extension Call where Who == Account {
-
     /// The project `id` of the caller's organization.
     func ownedProject(_ id: String) throws(APIError) -> [String: JSONValue] {
         guard UUIDText.isValid(id), let record = try service.flags.get(KeyLayout.project(id)),

@@ -32,6 +32,10 @@ enum Schemas {
     private static let scalar: JSONValue = ["anyOf": [["type": "string", "nullable": true], ["type": "number"]]]
     private static let operators: [JSONValue] = ["equals", "not_equals", "contains", "not_contains", "starts_with",
                                                  "ends_with", "gt", "gte", "lt", "lte"]
+    private static let flagCategory: JSONValue = ["type": "string", "enum": .array(FSFlags.categories.map(JSONValue.string)),
+                                                  "default": "release"]
+    private static let flagStatus: JSONValue = ["type": "string", "enum": .array(FSFlags.statuses.map(JSONValue.string)),
+                                                "default": "active"]
     private static let events: JSONValue = ["type": "string", "enum": .array(Webhooks.events.sorted().map(JSONValue.string))]
     private static func list(_ name: String, _ item: JSONValue) -> JSONValue {
         object([name: array(item), "total": integer, "has_more": boolean], required: [name, "total", "has_more"])
@@ -216,10 +220,12 @@ enum Schemas {
         "FSEnvironmentList": array(ref("FSEnvironment")),
         "FSEnvironmentInput": object(["name": string, "slug": string, "color": string], required: ["name"]),
         "FSFlagInput": object(["key": key, "name": string, "description": string, "flag_type": ["type": "string", "enum": [
-            "boolean", "string", "number", "json", "ab"]], "default_value": anyValue, "tags": array(string),
+            "boolean", "string", "number", "json", "ab"]], "category": flagCategory, "status": flagStatus,
+                               "default_value": anyValue, "tags": array(string),
                                "prerequisites": array(string), "mutual_exclusion_group": string, "expires_at": timestamp]),
         "FSFlag": object(["id": uuid, "project_id": uuid, "key": key, "name": string, "description": string,
-                          "flag_type": string, "default_value": anyValue, "tags": array(string),
+                          "flag_type": string, "category": flagCategory, "status": flagStatus, "default_value": anyValue,
+                          "tags": array(string),
                           "prerequisites": array(string), "mutual_exclusion_group": string, "expires_at": timestamp,
                           "created_at": timestamp, "updated_at": timestamp]),
         "FSFlagList": array(ref("FSFlag")),
@@ -237,15 +243,18 @@ enum Schemas {
                              "match_type": ["type": "string", "enum": ["all", "any"]], "rules": array(condition),
                              "created_at": timestamp, "updated_at": timestamp]),
         "FSSegmentList": array(ref("FSSegment")),
-        "FSAPIKeyInput": object(["name": string, "type": ["type": "string", "enum": ["server", "client"]]], required: ["name"]),
+        "FSAPIKeyInput": object(["name": string, "type": ["type": "string", "enum": ["server", "client"]],
+                                 "expires_in_days": ["type": "integer", "minimum": 0, "maximum": 36500]], required: ["name"]),
         "FSAPIKeyCreated": object(["id": uuid, "key": string, "key_prefix": string, "name": string, "type": string,
-                                   "env_id": uuid, "created_at": timestamp],
+                                   "env_id": uuid, "created_at": timestamp, "expires_at": timestamp],
                                   required: ["id", "key", "key_prefix", "name", "type", "env_id", "created_at"]),
         "FSAPIKeyList": array(object(["id": uuid, "key_prefix": string, "name": string, "type": string, "env_id": uuid,
-                                      "created_at": timestamp, "last_used_at": timestamp])),
-        "FSAuditList": array(object(["id": uuid, "org_id": uuid, "project_id": uuid, "actor_id": uuid, "actor": string,
-                                     "action": string, "resource_type": string, "resource_key": string,
-                                     "before_state": anyValue, "after_state": anyValue, "created_at": timestamp])),
+                                      "created_at": timestamp, "expires_at": timestamp, "last_used_at": timestamp])),
+        "FSAuditList": array(object(["id": uuid, "org_id": uuid, "project_id": uuid, "actor_id": uuid,
+                                     "actor_type": ["type": "string", "enum": ["user", "system", "token"]], "actor": string,
+                                     "action": string, "resource_type": string, "resource_id": string,
+                                     "resource_key": string, "before_state": anyValue, "after_state": anyValue,
+                                     "metadata": ["type": "object"], "created_at": timestamp])),
         "FSWebhookInput": object(["name": string, "url": string, "secret": string, "events": array(string),
                                   "enabled": boolean]),
         "FSWebhook": object(["id": uuid, "org_id": uuid, "name": string, "url": string, "events": array(string),
@@ -258,7 +267,9 @@ enum Schemas {
                             "role": ["type": "string", "enum": ["owner", "admin", "developer", "viewer"]],
                             "created_at": timestamp]),
         "FSMemberList": array(ref("FSMember")),
-        "FSInviteInput": object(["email": string, "role": string, "name": string, "password": string], required: ["email", "role"]),
+        "FSInviteInput": object(["email": string, "role": ["type": "string", "enum": ["owner", "admin", "developer", "viewer"],
+                                                             "default": "developer"], "name": string, "password": string],
+                                required: ["email"]),
         "FSRoleInput": object(["role": string], required: ["role"]),
         "FSPermissions": array(object(["env_id": uuid, "can_toggle": boolean, "can_edit_rules": boolean])),
         "FSContext": object(["key": string, "attributes": ["type": "object"]], required: ["key"]),
@@ -281,8 +292,7 @@ enum Schemas {
         "FSApprovalList": array(ref("FSApproval")),
         "FSReviewInput": object(["action": ["type": "string", "enum": ["approve", "reject"]], "note": string],
                                 required: ["action"]),
-        "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string],
-                               required: ["flag_key", "user_key"]),
+        "FSTrackInput": object(["flag_key": string, "variant_key": string, "user_key": string], required: ["flag_key"]),
     ]
 
     static let featureSignalsRequests: [String: String] = [

@@ -61,12 +61,13 @@ struct Admission: Sendable {
         return record
     }
 
-    /// The `fs_` key of `X-API-Key` (or of the location's query parameter).
+    /// The `fs_` key of `X-API-Key` (or of the location's query parameter); an expired key is
+    /// refused like a revoked one.
     func authenticateAPIKey(at location: CredentialLocation) throws(APIError) -> APIKeyRecord {
         var presented = request.headers["X-API-Key"]?.trimmingSpaces
         if presented == nil || presented == "", let name = location.queryParameter { presented = request.queryParameter(name) }
         guard let presented, !presented.isEmpty else { throw .fs(401, "missing X-API-Key header") }
-        guard let record = try service.apiKeys.authenticate(presented) else { throw .fs(401, "invalid API key") }
+        guard let record = try service.apiKeys.authenticate(presented, now: now) else { throw .fs(401, "invalid API key") }
         return record
     }
 
