@@ -4,30 +4,24 @@ import EdgeWorker
 /// read, and the limit decision the answer reports.
 struct Admission: Sendable {
     let policy: RoutePolicy
-    let request: Request
-    let env: Env
-    let ctx: ExecutionContext
-    let parameters: RouteParameters
-    let service: Service
-    let now: Double
+    /// The request before anyone is admitted.
+    let anonymous: PublicCall
     /// The last rate-limit decision: its headers go on the answer, success or failure.
     private(set) var limits: RateLimiter.Decision?
 
     init(policy: RoutePolicy, request: Request, env: Env, ctx: ExecutionContext, parameters: RouteParameters,
          service: Service, now: Double) {
         self.policy = policy
-        self.request = request
-        self.env = env
-        self.ctx = ctx
-        self.parameters = parameters
-        self.service = service
-        self.now = now
+        anonymous = PublicCall(request: request, env: env, ctx: ctx, parameters: parameters, service: service, now: now,
+                               caller: Anonymous())
     }
 
+    var request: Request { anonymous.request }
+    var service: Service { anonymous.service }
+    var now: Double { anonymous.now }
+
     /// The handler's view of the request, on behalf of `caller`.
-    func call<Who: Caller>(_ caller: Who) -> Call<Who> {
-        Call(request: request, env: env, ctx: ctx, parameters: parameters, service: service, now: now, caller: caller)
-    }
+    func call<Who: Caller>(_ caller: Who) -> Call<Who> { anonymous.on(behalfOf: caller) }
 
     // MARK: Rate limits
 
