@@ -57,10 +57,17 @@ struct IdleTimeoutTests {
 
     @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
         try await withRunner({ $0.idleTimeoutSeconds = 0.3 }) { _, port, _ in
+            let id = UUID().uuidString
             let client = try RawHTTPClient(port: port)
-            // `/slow` takes 0.6 s, twice the idle timeout: the request in flight keeps it open.
-            try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(await client.readResponse(timeout: 3)?.text == "slow done")
+            try client.send("GET /held?id=\(id) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await eventually { HeldAnswers.hasArrived(id) }, "the worker never saw the request")
+            // A quiet connection opened after that request was read idles out after it: both idle
+            // checks run on the runner's one event loop in deadline order, so once this one has
+            // been closed, the busy connection's check has run too, with its answer still held.
+            let quiet = try RawHTTPClient(port: port)
+            #expect(await quiet.isClosedByPeer(timeout: 10), "the quiet connection was never closed")
+            HeldAnswers.release(id)
+            #expect(await client.readResponse(timeout: 5)?.text == "held done")
         }
     }
 

@@ -24,6 +24,12 @@ struct ProbeWorker: Worker {
         case "/slow":
             try await Task.sleep(nanoseconds: 600_000_000)
             return .text("slow done")
+        case "/held":
+            // Answered when the test says so (`HeldAnswers.release`), not after a guessed delay.
+            let id = request.queryParameter("id") ?? ""
+            HeldAnswers.arrived(id)
+            await HeldAnswers.gate(id).wait()
+            return .text("held done")
         case "/throw":
             struct Secret: Error {}
             throw Secret()
@@ -69,6 +75,25 @@ struct ProbeWorker: Worker {
             return .json(["error": "Not found"], status: 404)
         }
     }
+}
+
+/// The gates of `/held?id=…` requests, by id (tests of other suites use the probe meanwhile).
+enum HeldAnswers {
+    private static let gates = Mutex<[String: Gate]>([:])
+    private static let arrivals = Mutex<Set<String>>([])
+
+    static func gate(_ id: String) -> Gate {
+        gates.withLock { gates in
+            if let gate = gates[id] { return gate }
+            let gate = Gate()
+            gates[id] = gate
+            return gate
+        }
+    }
+
+    static func arrived(_ id: String) { _ = arrivals.withLock { $0.insert(id) } }
+    static func hasArrived(_ id: String) -> Bool { arrivals.withLock { $0.contains(id) } }
+    static func release(_ id: String) { gate(id).open() }
 }
 
 enum WebSocketProbe {
