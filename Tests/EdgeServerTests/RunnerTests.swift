@@ -21,9 +21,6 @@ struct ProbeWorker: Worker {
             return .text("hello")
         case "/echo":
             return .text("\(request.method) \(request.body.count) \(request.queryParameter("q") ?? "-")")
-        case "/slow":
-            try await Task.sleep(nanoseconds: 600_000_000)
-            return .text("slow done")
         case "/held":
             // Answered when the test says so (`HeldAnswers.release`), not after a guessed delay.
             let id = request.queryParameter("id") ?? ""
