@@ -95,7 +95,7 @@ final class RawHTTPClient: @unchecked Sendable {
         await offload { self.isClosedByPeerBlocking(timeout: timeout) }
     }
 
-    private func isClosedByPeerBlocking(timeout: Double) -> Bool {
+    func isClosedByPeerBlocking(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -113,7 +113,7 @@ final class RawHTTPClient: @unchecked Sendable {
         await offload { self.readResponseBlocking(timeout: timeout, headRequest: headRequest) }
     }
 
-    private func readResponseBlocking(timeout: Double, headRequest: Bool) -> Response? {
+    func readResponseBlocking(timeout: Double, headRequest: Bool) -> Response? {
         let deadline = Date().addingTimeInterval(timeout)
         func more() -> Bool { fill(timeout: max(0.01, deadline.timeIntervalSinceNow)) }
         var headEnd: Int?
