@@ -17,6 +17,9 @@ final class CommitSignal: Sendable {
     }
     private let state = Mutex(State())
 
+    /// Polls waiting right now: tests wait for this instead of sleeping.
+    var waiting: Int { state.withLock { $0.waiters.count } }
+
     func notify(_ sequence: UInt64) {
         let ready = state.withLock { s -> [CheckedContinuation<Bool, Never>] in
             let due = s.waiters.filter { sequence > $0.value.above }

@@ -32,6 +32,9 @@ public final class BackgroundWork: Sendable {
 
     public var running: Int { state.withLock { $0.running } }
 
+    /// Drains waiting right now (not yet resumed): tests wait for this instead of sleeping.
+    var waitingDrains: Int { state.withLock { $0.waiters.count } }
+
     public func start(_ work: @escaping @Sendable () async -> Void) {
         state.withLock { $0.running += 1 }
         Task {

@@ -48,9 +48,19 @@ private func catchUp(_ replica: KVStore, from origin: KVStore, pageSize: Int = 1
 private final class InstallProgress: Sendable {
     private let installing = Atomic<Bool>(false)
     private let over = Atomic<Bool>(false)
+    private let installs = Atomic<Int>(0)
+    private let settled = Atomic<Int>(0)
     var isInstalling: Bool { installing.load(ordering: .acquiring) }
     var isOver: Bool { over.load(ordering: .acquiring) }
-    func set(installing value: Bool) { installing.store(value, ordering: .releasing) }
+    /// Installs finished so far.
+    var installsDone: Int { installs.load(ordering: .acquiring) }
+    /// Reads that ran wholly between two installs, so saw one settled generation.
+    var settledReads: Int { settled.load(ordering: .acquiring) }
+    func set(installing value: Bool) {
+        installing.store(value, ordering: .releasing)
+        if !value { installs.add(1, ordering: .releasing) }
+    }
+    func noteSettledRead() { settled.add(1, ordering: .releasing) }
     func finish() { over.store(true, ordering: .releasing) }
 }
 
@@ -380,9 +390,12 @@ struct ReplicationTests {
                     group.addTask {
                         var result = ProbeReads()
                         while !progress.isOver || result.reads < 20 {
-                            let before = progress.isInstalling
+                            let before = progress.isInstalling, installsBefore = progress.installsDone
                             let (generation, problem) = readProbes(replicaFlags)
                             if before && progress.isInstalling { result.duringInstall += 1 }
+                            if !before && !progress.isInstalling && progress.installsDone == installsBefore {
+                                progress.noteSettledRead()
+                            }
                             result.reads += 1
                             result.generations.insert(generation)
                             if let problem, result.problems.count < 10 { result.problems.append(problem) }
@@ -394,7 +407,10 @@ struct ReplicationTests {
                 group.addTask {
                     defer { progress.finish() }
                     for generation in [2, 1, 2, 1, 2] {
-                        try await Task.sleep(nanoseconds: 20_000_000)  // let the readers see each generation
+                        // Let the readers see each generation: a few whole reads of it before the next
+                        // install (they take turns with this task, so this is a matter of polling).
+                        let mark = progress.settledReads
+                        while progress.settledReads < mark + 3 { try await Task.sleep(nanoseconds: 1_000_000) }
                         progress.set(installing: true)
                         try await replica.installSnapshot(at: directory.sub("gen\(generation).mdb"))
                         progress.set(installing: false)

@@ -116,10 +116,13 @@ struct ReplicationWorkerTests {
         let node = try Node()
         try await node.flags.put("first", "1")
         let started = Date()
-        async let answer = node.get("/__edge/changes?since=1&wait=10")
-        try await Task.sleep(nanoseconds: 200_000_000)
+        let answer = Task { try await node.get("/__edge/changes?since=1&wait=10") }
+        // The put must come while the poll waits, not before it looked: wait until it is waiting.
+        let deadline = Date().addingTimeInterval(10)
+        while node.worker.commits.waiting == 0 && Date() < deadline { try await Task.sleep(nanoseconds: 5_000_000) }
+        #expect(node.worker.commits.waiting == 1, "the long poll never waited")
         try await node.flags.put("second", "2")
-        let page = try ChangeFeedFormat.decode(await body(try await answer))
+        let page = try ChangeFeedFormat.decode(await body(try await answer.value))
         #expect(page.changes.map { String(decoding: $0.key, as: UTF8.self) } == ["second"])
         #expect(Date().timeIntervalSince(started) < 5)
     }

@@ -26,14 +26,30 @@ struct IdleTimeoutTests {
     }
 
     @Test func aConnectionThatKeepsAskingStaysOpen() async throws {
-        try await withRunner({ $0.idleTimeoutSeconds = 1.5 }) { _, port, _ in
+        try await withRunner({ $0.idleTimeoutSeconds = 2 }) { _, port, _ in
             let client = try RawHTTPClient(port: port)
-            // Twelve requests 0.25 s apart: 3 s in all, twice the idle timeout, never near it quiet.
-            for i in 0..<12 {
-                try client.send("GET /echo?q=\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
-                #expect(await client.readResponse()?.text == "GET 0 \(i)")
-                try await Task.sleep(nanoseconds: 250_000_000)
+            try client.send("GET /echo?q=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await client.readResponse()?.text == "GET 0 0")
+            // A quiet connection opened after that first request idles out after the busy one's
+            // first idle check has run (one event loop, checks in deadline order). Until then the
+            // busy one keeps asking, about every 0.1 s, and once more after. The asking runs on a
+            // thread of its own: a busy test pool must not make the client the quiet one.
+            let quiet = try RawHTTPClient(port: port)
+            let (asked, answered, quietClosed) = await offload { () -> (Int, Bool, Bool) in
+                var asked = 1
+                while asked < 300 {
+                    let quietClosed = quiet.isClosedByPeerBlocking(timeout: 0.1)
+                    guard (try? client.send("GET /echo?q=\(asked) HTTP/1.1\r\nHost: x\r\n\r\n")) != nil,
+                          client.readResponseBlocking(timeout: 5, headRequest: false)?.text == "GET 0 \(asked)" else {
+                        return (asked, false, quietClosed)
+                    }
+                    asked += 1
+                    if quietClosed { return (asked, true, true) }
+                }
+                return (asked, true, false)
             }
+            #expect(answered, "request \(asked) of a connection that kept asking went unanswered")
+            #expect(quietClosed, "the quiet connection was never closed")
         }
     }
 
@@ -57,10 +73,17 @@ struct IdleTimeoutTests {
 
     @Test func aSlowAnswerIsNotCutByTheIdleTimeout() async throws {
         try await withRunner({ $0.idleTimeoutSeconds = 0.3 }) { _, port, _ in
+            let id = UUID().uuidString
             let client = try RawHTTPClient(port: port)
-            // `/slow` takes 0.6 s, twice the idle timeout: the request in flight keeps it open.
-            try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(await client.readResponse(timeout: 3)?.text == "slow done")
+            try client.send("GET /held?id=\(id) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(await eventually { HeldAnswers.hasArrived(id) }, "the worker never saw the request")
+            // A quiet connection opened after that request was read idles out after it: both idle
+            // checks run on the runner's one event loop in deadline order, so once this one has
+            // been closed, the busy connection's check has run too, with its answer still held.
+            let quiet = try RawHTTPClient(port: port)
+            #expect(await quiet.isClosedByPeer(timeout: 10), "the quiet connection was never closed")
+            HeldAnswers.release(id)
+            #expect(await client.readResponse(timeout: 5)?.text == "held done")
         }
     }
 

@@ -68,12 +68,34 @@ final class RawHTTPClient: @unchecked Sendable {
         return Array(buffer[0..<count])
     }
 
+    /// How the connection ended once this side has shut its sending half: waits until the socket's
+    /// TCP state is CLOSE (the peer acknowledged our FIN, or reset the connection), then returns its
+    /// pending error: 0 for an orderly end, ECONNRESET or EPIPE for a reset. nil if not closed in time.
+    func endAfterShutdown(timeout: Double = 5) async -> Int32? {
+        await offload { () -> Int32? in
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                var info = tcp_info()
+                var length = socklen_t(MemoryLayout<tcp_info>.size)
+                guard getsockopt(self.fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return nil }
+                if Int(info.tcpi_state) == TCP_CLOSE {
+                    var error: Int32 = 0
+                    var size = socklen_t(MemoryLayout<Int32>.size)
+                    _ = getsockopt(self.fd, SOL_SOCKET, SO_ERROR, &error, &size)
+                    return error
+                }
+                usleep(2_000)  // paces the polling of the state; the state is what is awaited
+            }
+            return nil
+        }
+    }
+
     /// True when the server closed the connection (EOF) within `timeout`.
     func isClosedByPeer(timeout: Double = 2) async -> Bool {
         await offload { self.isClosedByPeerBlocking(timeout: timeout) }
     }
 
-    private func isClosedByPeerBlocking(timeout: Double) -> Bool {
+    func isClosedByPeerBlocking(timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -91,7 +113,7 @@ final class RawHTTPClient: @unchecked Sendable {
         await offload { self.readResponseBlocking(timeout: timeout, headRequest: headRequest) }
     }
 
-    private func readResponseBlocking(timeout: Double, headRequest: Bool) -> Response? {
+    func readResponseBlocking(timeout: Double, headRequest: Bool) -> Response? {
         let deadline = Date().addingTimeInterval(timeout)
         func more() -> Bool { fill(timeout: max(0.01, deadline.timeIntervalSinceNow)) }
         var headEnd: Int?

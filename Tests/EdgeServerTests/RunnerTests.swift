@@ -21,9 +21,12 @@ struct ProbeWorker: Worker {
             return .text("hello")
         case "/echo":
             return .text("\(request.method) \(request.body.count) \(request.queryParameter("q") ?? "-")")
-        case "/slow":
-            try await Task.sleep(nanoseconds: 600_000_000)
-            return .text("slow done")
+        case "/held":
+            // Answered when the test says so (`HeldAnswers.release`), not after a guessed delay.
+            let id = request.queryParameter("id") ?? ""
+            HeldAnswers.arrived(id)
+            await HeldAnswers.gate(id).wait()
+            return .text("held done")
         case "/throw":
             struct Secret: Error {}
             throw Secret()
@@ -37,13 +40,6 @@ struct ProbeWorker: Worker {
                 continuation.finish()
             }
             return Response(status: 200, headers: ["Content-Type": "text/event-stream"], body: .stream(stream))
-        case "/background":
-            let flag = finishedBackgroundWork
-            ctx.waitUntil {
-                try? await Task.sleep(nanoseconds: 400_000_000)
-                flag.set()
-            }
-            return .text("accepted")
         case "/split":
             // A header value a careless worker copied from user input: must never reach the wire.
             return Response(status: 200, headers: ["X-Echo": "a\r\nSet-Cookie: evil=1"], bytes: Array("no".utf8))
@@ -56,8 +52,11 @@ struct ProbeWorker: Worker {
                 onText: { text, outbound in
                     switch text {
                     case "push":
+                        // Sent from another task once this callback has returned: a push, not a reply.
+                        let returned = Gate()
+                        defer { returned.open() }
                         Task {
-                            try? await Task.sleep(nanoseconds: 50_000_000)
+                            await returned.wait()
                             outbound.sendText("pushed")
                         }
                     case "bye":
@@ -66,7 +65,7 @@ struct ProbeWorker: Worker {
                         outbound.sendText("echo: \(text)")
                     }
                 },
-                onClose: { WebSocketProbe.closes.add(1, ordering: .relaxed) })))
+                onClose: { WebSocketProbe.closed(request.queryParameter("session") ?? "") })))
         case "/client":
             return .text("\(request.client.ip) \(request.client.scheme)")
         default:
@@ -75,8 +74,30 @@ struct ProbeWorker: Worker {
     }
 }
 
+/// The gates of `/held?id=…` requests, by id (tests of other suites use the probe meanwhile).
+enum HeldAnswers {
+    private static let gates = Mutex<[String: Gate]>([:])
+    private static let arrivals = Mutex<Set<String>>([])
+
+    static func gate(_ id: String) -> Gate {
+        gates.withLock { gates in
+            if let gate = gates[id] { return gate }
+            let gate = Gate()
+            gates[id] = gate
+            return gate
+        }
+    }
+
+    static func arrived(_ id: String) { _ = arrivals.withLock { $0.insert(id) } }
+    static func hasArrived(_ id: String) -> Bool { arrivals.withLock { $0.contains(id) } }
+    static func release(_ id: String) { gate(id).open() }
+}
+
 enum WebSocketProbe {
-    static let closes = Atomic<Int>(0)
+    /// How many times `onClose` ran, per `?session=` (tests of other suites open sessions meanwhile).
+    private static let closes = Mutex<[String: Int]>([:])
+    static func closed(_ session: String) { closes.withLock { $0[session, default: 0] += 1 } }
+    static func closes(of session: String) -> Int { closes.withLock { $0[session] ?? 0 } }
 }
 
 final class Flag: Sendable {
@@ -349,35 +370,6 @@ struct RunnerTests {
             try client.send("GET /client HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n")
             #expect(await client.readResponse()?.text == "127.0.0.1 http")
         }
-    }
-}
-
-@Suite("Runner: graceful shutdown")
-struct ShutdownTests {
-    @Test func inFlightRequestFinishesAndNewConnectionsAreRefused() async throws {
-        var settings = ServerSettings()
-        settings.port = 0
-        settings.accessLog = "off"
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let flag = Flag()
-        let server = EdgeServer(worker: ProbeWorker(finishedBackgroundWork: flag), env: Env(), settings: settings, group: group)
-        let port = try await server.start()
-        let client = try RawHTTPClient(port: port)
-        try client.send("GET /background HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(await client.readResponse()?.text == "accepted")
-        try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(nanoseconds: 100_000_000)
-        async let stopped: Void = server.shutdown()
-        try await Task.sleep(nanoseconds: 100_000_000)
-        #expect(throws: (any Error).self) { _ = try RawHTTPClient(port: port) }
-        let response = try #require(await client.readResponse(timeout: 5))
-        #expect(response.text == "slow done")
-        #expect(response.headers["connection"] == "close")
-        await stopped
-        // waitUntil work was drained before shutdown returned.
-        #expect(flag.isSet)
-        #expect(server.openConnections == 0)
-        try await group.shutdownGracefully()
     }
 }
 

@@ -15,14 +15,18 @@ struct BackgroundWorkTests {
     @Test func drainWaitsForWaitUntilWork() async {
         let work = BackgroundWork()
         let ctx = ExecutionContext(tracker: work)
+        let gate = Gate()
         let done = Flag()
         ctx.waitUntil {
-            try? await Task.sleep(for: .milliseconds(100))
+            await gate.wait()
             done.set()
         }
         #expect(work.running == 1)
-        let finished = await work.drain(timeout: 10)
-        #expect(finished)
+        let drain = Task { await work.drain(timeout: 10) }
+        // The work ends only when the gate opens, and the gate opens only once the drain waits.
+        #expect(await eventually { work.waitingDrains == 1 }, "the drain never waited for the work")
+        gate.open()
+        #expect(await drain.value)
         #expect(done.isSet)
         #expect(work.running == 0)
     }
@@ -40,14 +44,17 @@ struct BackgroundWorkTests {
             }
         }
         #expect(work.running == 3)
-        // Open the gates one by one from elsewhere, later than the drain begins.
-        Task {
-            for gate in gates {
-                try? await Task.sleep(for: .milliseconds(30))
-                gate.open()
-            }
+        let drain = Task { await work.drain(timeout: 10) }
+        #expect(await eventually { work.waitingDrains == 1 }, "the drain never waited for the work")
+        // One piece at a time: while any is left the drain is still waiting (the count and the
+        // waiters change under one lock, so a drain released early is already gone here).
+        for (index, gate) in gates.enumerated() {
+            gate.open()
+            let left = gates.count - 1 - index
+            #expect(await eventually { work.running == left })
+            if left > 0 { #expect(work.waitingDrains == 1, "the drain ended with \(left) pieces running") }
         }
-        #expect(await work.drain(timeout: 10))
+        #expect(await drain.value)
         #expect(flags.allSatisfy { $0.isSet })
     }
 
@@ -99,11 +106,11 @@ struct BackgroundWorkTests {
         let work = BackgroundWork()
         let gate = Gate()
         work.start { await gate.wait() }
-        async let a = work.drain(timeout: 10)
-        async let b = work.drain(timeout: 10)
-        try? await Task.sleep(for: .milliseconds(50))
+        let a = Task { await work.drain(timeout: 10) }
+        let b = Task { await work.drain(timeout: 10) }
+        #expect(await eventually { work.waitingDrains == 2 }, "both drains must be waiting before the work ends")
         gate.open()
-        let results = await [a, b]
+        let results = [await a.value, await b.value]
         #expect(results == [true, true])
     }
 
@@ -120,9 +127,12 @@ struct BackgroundWorkTests {
             let finished = await work.drain(timeout: 10)
             return (finished, done.isSet)
         }
-        try? await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually { work.waitingDrains == 1 }, "the long drain never waited")
         #expect(await work.drain(timeout: 0.05) == false)
-        try? await Task.sleep(for: .milliseconds(100))
+        // The short drain's timeout took only itself off the waiters (under the lock, before it
+        // returned): the long one is still there, waiting.
+        #expect(work.waitingDrains == 1)
+        #expect(!done.isSet)
         gate.open()
         let (finished, workDone) = await long.value
         #expect(finished)
@@ -143,12 +153,16 @@ struct BackgroundWorkTimeoutTests {
 
     @Test func infiniteTimeoutWaitsForTheWork() async {
         let work = BackgroundWork()
+        let gate = Gate()
         let done = Flag()
         work.start {
-            try? await Task.sleep(for: .milliseconds(20))
+            await gate.wait()
             done.set()
         }
-        #expect(await work.drain(timeout: .infinity))
+        let drain = Task { await work.drain(timeout: .infinity) }
+        #expect(await eventually { work.waitingDrains == 1 }, "the drain never waited for the work")
+        gate.open()
+        #expect(await drain.value)
         #expect(done.isSet)
     }
 }

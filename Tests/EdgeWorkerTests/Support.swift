@@ -39,3 +39,14 @@ func elapsed(_ body: () async throws -> Void) async rethrows -> Double {
     let d = ContinuousClock.now - start
     return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
+
+/// Polls `condition` every 5 ms until it holds or `timeout` seconds pass; whether it held. The
+/// sleep only paces the polling: what is awaited is the condition.
+func eventually(timeout: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}

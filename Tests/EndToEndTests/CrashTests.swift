@@ -1,5 +1,6 @@
 import EdgeKV
 import Foundation
+import Synchronization
 import Testing
 
 /// Durability under SIGKILL: a process doing durable puts is killed at random moments; every put it
@@ -22,12 +23,26 @@ struct CrashTests {
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let reader = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }
-            try await Task.sleep(nanoseconds: UInt64.random(in: 300_000_000...900_000_000, using: &generator))
+            let received = Received()
+            let reader = Task.detached {
+                while true {
+                    let data = out.fileHandleForReading.availableData
+                    if data.isEmpty { break }
+                    received.append(data)
+                }
+            }
+            // Killed at a random moment once the writer is acknowledging puts (the first ack is the
+            // observable start; the random delay after it is the point of the test, not an ordering).
+            let deadline = Date().addingTimeInterval(30)
+            while !received.sawAck && Date() < deadline && process.isRunning {
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+            try await Task.sleep(nanoseconds: UInt64.random(in: 0...600_000_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
-            let acked = String(decoding: await reader.value, as: UTF8.self)
+            await reader.value
+            let acked = received.text
                 .split(separator: "\n").filter { $0.hasPrefix("ack ") && !$0.dropFirst(4).isEmpty }
                 .map { String($0.dropFirst(4)) }
             #expect(!acked.isEmpty, "round \(round): the writer acknowledged nothing before it was killed")
@@ -54,4 +69,17 @@ struct CrashTests {
         }
         #expect(totalAcked > 0)
     }
+}
+
+/// What the writer printed so far, appended from the reading task, read by the test.
+private final class Received: Sendable {
+    private let data = Mutex(Data())
+    private let ack = Atomic<Bool>(false)
+    func append(_ more: Data) {
+        data.withLock { $0.append(more) }
+        if !sawAck, String(decoding: more, as: UTF8.self).contains("ack ") { ack.store(true, ordering: .releasing) }
+    }
+    /// Whether an acknowledgement has been printed (a line `ack <key>`).
+    var sawAck: Bool { ack.load(ordering: .acquiring) }
+    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
 }

@@ -148,14 +148,28 @@ struct FeatureSignalsFlowTests {
                                         body: #"{"name":"sse"}"#).json["key"]?.stringValue)
         #expect(try await http("POST", base + "/v1/projects/\(project)/flags", bearer: access, body: #"{"key":"f","name":"F"}"#).status == 201)
 
-        let reading = Task {
-            try await runAwaitingExit("/usr/bin/curl", ["-s", "-N", "--max-time", "4", "-H", "X-API-Key: \(key)",
-                                                        base + "/v1/stream/production"])
+        // curl writes the stream to a file as it arrives (-N), so the test can see where it is.
+        let streamed = dir + "/stream-out"
+        _ = FileManager.default.createFile(atPath: streamed, contents: nil)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        reader.arguments = ["-s", "-N", "--max-time", "30", "-H", "X-API-Key: \(key)", base + "/v1/stream/production"]
+        reader.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: streamed))
+        reader.standardError = FileHandle.nullDevice
+        try reader.run()
+        defer {
+            // SIGKILL: curl started from the test runner was seen to outlive SIGTERM until --max-time.
+            if reader.isRunning { kill(reader.processIdentifier, SIGKILL) }
+            reader.waitUntilExit()
         }
-        try await Task.sleep(nanoseconds: 1_000_000_000)
+        func streamText() -> String { (try? String(contentsOfFile: streamed, encoding: .utf8)) ?? "" }
+        // The toggle must come after the stream is open: wait for the stream's first event.
+        #expect(await eventually { streamText().contains("event: connected\n") }, "the stream never opened: \(streamText())")
         #expect(try await http("POST", base + "/v1/projects/\(project)/flags/f/kill", bearer: access,
                          body: "{\"env_id\":\"\(production)\"}").status == 200)
-        let text = try await reading.value
+        #expect(await eventually { streamText().contains("event: flag-update\ndata: ") && streamText().contains("\"flag_key\":\"f\"") },
+                "no flag-update: \(streamText())")
+        let text = streamText()
         #expect(text.hasPrefix("event: connected\ndata: {\"env_id\":\"\(production)\"}\n\n"), "\(text)")
         #expect(text.contains("event: flag-update\ndata: "), "\(text)")
         #expect(text.contains("\"flag_key\":\"f\""), "\(text)")

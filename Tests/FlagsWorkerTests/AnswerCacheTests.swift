@@ -147,33 +147,4 @@ struct AnswerCacheTests {
         let metrics = await fs.call("GET", "/v1/metrics/evaluations", bearer: a.access)
         #expect(metrics["total"] == 4)
     }
-
-    @Test func theImmediateAnswerIsExactlyWhatFetchAnswers() async throws {
-        let api = try await FlagsHarness()
-        await api.createFlag(["key": "beta", "enabled": true, "value": "on", "targeting": [
-            "rules": [["conditions": [["property": "plan", "operator": "in", "value": ["pro"]]], "value": "pro"]]]])
-        let requests = [
-            Request(method: "POST", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer \(api.admin)"],
-                    body: Array(body.utf8)),
-            Request(method: "GET", target: "/api/v1/flags/beta?context=%7B%22plan%22%3A%22pro%22%7D",
-                    headers: ["Authorization": "Bearer \(api.admin)"]),
-            Request(method: "GET", target: "/health"),
-            Request(method: "GET", target: "/api/v1/flags/ghost", headers: ["Authorization": "Bearer \(api.admin)"]),
-            Request(method: "POST", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer nope"]),
-            Request(method: "GET", target: "/api/v1/evaluate", headers: ["Authorization": "Bearer \(api.admin)"]),
-        ]
-        for request in requests {
-            let immediate = try #require(api.harness.worker.immediateResponse(to: request, env: api.env,
-                                                                              ctx: ExecutionContext(tracker: BackgroundWork())))
-            let fetched = await api.harness.fetch(request)
-            #expect(immediate.status == fetched.status, "\(request.target)")
-            #expect(immediate.bodyText == fetched.bodyText, "\(request.target)")
-            let names = { (r: Response) in r.headers.map { $0.name.lowercased() }.filter { $0 != "x-ratelimit-remaining" }.sorted() }
-            #expect(names(immediate) == names(fetched), "\(request.target)")
-        }
-        // Routes that write are never answered without a task.
-        let write = Request(method: "POST", target: "/api/v1/flags", headers: ["Authorization": "Bearer \(api.admin)"],
-                            body: Array(#"{"key":"x","enabled":true}"#.utf8))
-        #expect(api.harness.worker.immediateResponse(to: write, env: api.env, ctx: ExecutionContext(tracker: BackgroundWork())) == nil)
-    }
 }

@@ -78,18 +78,25 @@ struct WebhookTests {
     @Test func aSlowNameLookupDoesNotHoldTheCallersThread() async {
         // getaddrinfo waiting out a lost DNS answer held an event loop for 5 s, stalling its connections.
         // One more blocking lookup than the pool has threads would starve it, were they run inline:
-        // a short sleep would then end only after a lookup has.
+        // the last caller could then begin only after a lookup had ended. So every caller must have
+        // begun while no lookup has ended (each takes 5 s).
         final class Count: Sendable { let value = Mutex(0) }
-        let lookupsDone = Count()
+        let lookupsDone = Count(), callersBegun = Count()
         let slow: WebhookURLPolicy.Resolver = { _ in
             usleep(5_000_000)
             lookupsDone.value.withLock { $0 += 1 }
             return []
         }
-        for _ in 0...ProcessInfo.processInfo.activeProcessorCount {
-            Task { _ = await WebhookURLPolicy.check("https://slow.example/", allowPrivate: false, resolve: slow, lookupSeconds: 10) }
+        let callers = ProcessInfo.processInfo.activeProcessorCount + 1
+        for _ in 0..<callers {
+            Task {
+                callersBegun.value.withLock { $0 += 1 }
+                _ = await WebhookURLPolicy.check("https://slow.example/", allowPrivate: false, resolve: slow, lookupSeconds: 10)
+            }
         }
-        try? await Task.sleep(for: .milliseconds(20))
+        let deadline = Date().addingTimeInterval(30)
+        while callersBegun.value.withLock({ $0 }) < callers && Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        #expect(callersBegun.value.withLock { $0 } == callers)
         #expect(lookupsDone.value.withLock { $0 } == 0)
     }
 
