@@ -36,6 +36,10 @@ public final class ReplicaFollower: Sendable {
         var lastError: String?
         var snapshotsInstalled = 0
         var changesApplied = 0
+        /// Calls to the origin that failed (each followed by a backoff before the next).
+        var failedAttempts = 0
+        /// When the last few of them failed, on the follower's clock.
+        var recentFailures: [Double] = []
         var delays = DelaySamples()
         var task: Task<Void, Never>?
         var stopping = false
@@ -175,6 +179,9 @@ public final class ReplicaFollower: Sendable {
             }
             s.phase = phase
             s.lastError = message
+            s.failedAttempts += 1
+            s.recentFailures.append(clock())
+            if s.recentFailures.count > 16 { s.recentFailures.removeFirst() }
             return (changed, unauthorized)
         }
         guard changed else { return }
@@ -184,6 +191,9 @@ public final class ReplicaFollower: Sendable {
             logger.warning("replica: \(message); serving the last applied data and retrying")
         }
     }
+
+    /// When the last (up to 16) failed calls to the origin failed, oldest first.
+    var recentFailureTimes: [Double] { state.withLock { $0.recentFailures } }
 
     /// The replica's side of `/__edge/status`.
     var status: [String: JSONValue] {
@@ -196,6 +206,7 @@ public final class ReplicaFollower: Sendable {
                 "applied_sequence": applied.map { .number(Double($0)) } ?? .null,
                 "snapshots_installed": .number(Double(s.snapshotsInstalled)),
                 "changes_applied": .number(Double(s.changesApplied)),
+                "failed_attempts": .number(Double(s.failedAttempts)),
             ]
             if let latest = s.originLatest {
                 out["origin_sequence"] = .number(Double(latest))
