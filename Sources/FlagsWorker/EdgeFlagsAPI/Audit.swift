@@ -10,13 +10,9 @@ enum Audit {
         let page = try Page(call.request)
         let type = call.request.queryParameter("resource_type")
         let key = call.request.queryParameter("resource_key")
-        var entries = try call.service.flags.records(prefix: KeyLayout.audits(call.project))
-        if type != nil || key != nil {
-            entries = entries.filter { entry in
-                (type == nil || entry["resource_type"]?.stringValue == type)
-                    && (key == nil || entry["resource_key"]?.stringValue == key)
-            }
-        }
-        return .json(page.body(entries, name: "entries") { .object($0) })
+        let entries = try call.service.flags.records(prefix: KeyLayout.audits(call.project))
+            .compactMap(AuditEntry.init(json:))
+            .filter { (type == nil || $0.resourceType == type) && (key == nil || $0.resourceKey == key) }
+        return .json(page.body(entries, name: "entries") { .object($0.json) })
     }
 }

@@ -51,18 +51,12 @@ extension Call {
         }
         guard let scope = change.projectID ?? org else { return }
         let suffix = Hex.encode(env.random.bytes(3))
-        var entry: [String: JSONValue] = [
-            "id": .string(UUIDText.make(env.random)), "timestamp": .string(timestamp), "actor": .string(actor),
-            "action": .string(change.action.rawValue), "event": .string(change.event),
-            "resource_type": .string(change.resourceType), "resource_key": .string(change.key),
-            "project_id": change.projectID.map(JSONValue.string) ?? .null,
-            "before": change.before ?? .null, "after": change.after ?? .null,
-        ]
-        if let org { entry["org_id"] = .string(org) }
-        if let id = change.resourceID { entry["resource_id"] = .string(id) }
-        if !change.metadata.isEmpty { entry["metadata"] = .object(change.metadata) }
-        if let user = caller.actorID { entry["actor_id"] = .string(user) }
-        try await service.flags.put(KeyLayout.audit(scope, millis: Int64(now * 1000), suffix: suffix), entry,
+        let entry = AuditEntry(id: UUIDText.make(env.random), timestamp: timestamp, actor: actor, actorID: caller.actorID,
+                               action: change.action.rawValue, event: change.event, resourceType: change.resourceType,
+                               resourceKey: change.key, resourceID: change.resourceID, projectID: change.projectID,
+                               orgID: org, before: change.before ?? .null, after: change.after ?? .null,
+                               metadata: change.metadata)
+        try await service.flags.put(KeyLayout.audit(scope, millis: Int64(now * 1000), suffix: suffix), entry.json,
                                     ttl: Audit.retentionSeconds)
         let data = change.after ?? change.before ?? .null
         if let project = change.projectID {

@@ -19,11 +19,13 @@ enum FSAudit {
             if let project = index["project_id"]?.stringValue { scopes.append(project) }
         }
         // Keys end in `<newest-first time>:<suffix>`: that part orders entries across scopes.
-        var entries: [(order: Substring, entry: [String: JSONValue])] = []
+        var entries: [(order: Substring, entry: AuditEntry)] = []
         for scope in scopes {
             let prefix = KeyLayout.audits(scope)
             for key in try call.service.flags.keys(prefix: prefix) {
-                if let entry = try call.service.flags.get(key) { entries.append((key.dropFirst(prefix.count), entry)) }
+                if let entry = try call.service.flags.get(key).flatMap(AuditEntry.init(json:)) {
+                    entries.append((key.dropFirst(prefix.count), entry))
+                }
             }
         }
         entries.sort { $0.order < $1.order }
@@ -36,22 +38,15 @@ enum FSAudit {
     /// `resource_id` from the `id` (a flag state's `flag_id`) of the state they recorded, which is
     /// the resource's id at the time, not a lookup that a deleted and re-created flag would fool;
     /// `actor_type` from the actor (see `actorType`); `metadata` empty.
-    static func shape(_ e: [String: JSONValue], org: String) -> JSONValue {
-        let state = (e["after"].flatMap { $0.isNull ? nil : $0 } ?? e["before"])?.objectValue ?? [:]
-        let resourceID = e["resource_id"] ?? state["flag_id"].flatMap { $0.stringValue.map(JSONValue.string) }
+    static func shape(_ e: AuditEntry, org: String) -> JSONValue {
+        let state = (e.after.isNull ? e.before : e.after).objectValue ?? [:]
+        let resourceID = e.resourceID.map(JSONValue.string) ?? state["flag_id"].flatMap { $0.stringValue.map(JSONValue.string) }
             ?? state["id"].flatMap { $0.stringValue.map(JSONValue.string) } ?? .null
-        return ["id": e["id"] ?? .null, "org_id": .string(org), "project_id": e["project_id"] ?? .null,
-                "actor_id": e["actor_id"] ?? .null, "actor_type": .string(actorType(e)), "actor": e["actor"] ?? .null,
-                "action": e["event"] ?? e["action"] ?? .null, "resource_type": e["resource_type"] ?? .null,
-                "resource_id": resourceID, "resource_key": e["resource_key"] ?? .null,
-                "before_state": e["before"] ?? .null, "after_state": e["after"] ?? .null,
-                "metadata": e["metadata"] ?? [:], "created_at": e["timestamp"] ?? .null]
-    }
-
-    /// `user` (a member, by JWT), `system` (the scheduler) or `token` (an EdgeFlags `ff_` token).
-    /// Derived, not stored, so old and new entries answer alike.
-    static func actorType(_ entry: [String: JSONValue]) -> String {
-        if entry["actor_id"]?.stringValue != nil { return "user" }
-        return entry["actor"]?.stringValue == "system" ? "system" : "token"
+        return ["id": .string(e.id), "org_id": .string(org), "project_id": e.projectID.map(JSONValue.string) ?? .null,
+                "actor_id": e.actorID.map(JSONValue.string) ?? .null, "actor_type": .string(e.actorType),
+                "actor": .string(e.actor), "action": .string(e.event), "resource_type": .string(e.resourceType),
+                "resource_id": resourceID, "resource_key": .string(e.resourceKey),
+                "before_state": e.before, "after_state": e.after,
+                "metadata": .object(e.metadata ?? [:]), "created_at": .string(e.timestamp)]
     }
 }
