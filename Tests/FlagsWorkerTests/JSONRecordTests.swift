@@ -43,3 +43,30 @@ struct JSONRecordTests {
         #expect(AuditEntry(json: wrongType) == nil)
     }
 }
+
+extension JSONRecordTests {
+    /// Webhooks of both dialects as they were stored before the type: an EdgeFlags one with a
+    /// secret, a FeatureSignals one with its organization, name and switch.
+    static let webhooks: [[String: JSONValue]] = [
+        ["id": "wh_0011aabbccddeeff", "url": "https://hooks.example.com/a", "events": ["flag.updated"],
+         "created_at": "2026-12-01T10:00:00Z", "secret": "s3cret"],
+        ["id": "5f0c7a4e-8a53-4b47-9d0e-2f3d1c1b2a10", "org_id": "o-1", "name": "Slack", "url": "https://hooks.example.com/b",
+         "events": ["*"], "enabled": false, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-02T10:00:00Z"],
+    ]
+
+    @Test func webhooksRoundTripExactlyAndAnswerWithoutTheirSecret() throws {
+        for object in Self.webhooks {
+            let webhook = try #require(WebhookRecord(json: object))
+            #expect(webhook.json == object)
+            #expect(webhook.answer["secret"] == nil)
+            #expect(webhook.answer["has_secret"] == .bool(object["secret"] != nil))
+        }
+        let edgeFlags = try #require(WebhookRecord(json: Self.webhooks[0]))
+        #expect(edgeFlags.target.style == .edgeFlags)
+        #expect(edgeFlags.receives("flag.updated", wildcard: true))
+        #expect(!edgeFlags.receives("flag.created", wildcard: true))
+        let featureSignals = try #require(WebhookRecord(json: Self.webhooks[1]))
+        #expect(featureSignals.target.style == .featureSignals)
+        #expect(!featureSignals.receives("flag.updated", wildcard: true), "a switched-off webhook receives nothing")
+    }
+}

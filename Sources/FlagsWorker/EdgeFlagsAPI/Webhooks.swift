@@ -23,17 +23,14 @@ enum Webhooks {
             throw .validation(problem)
         }
         let id = "wh_" + call.env.random.bytes(8).map { String(format2: $0) }.joined()
-        var record: [String: JSONValue] = ["id": .string(id), "url": .string(url),
-                                           "events": .array(subscribed.map(JSONValue.string)),
-                                           "created_at": .string(call.timestamp)]
-        if let secret { record["secret"] = .string(secret) }
-        try await call.service.flags.put(KeyLayout.webhook(call.project, id), record)
-        return .json(shape(record), status: 201)
+        let webhook = WebhookRecord(id: id, url: url, events: subscribed, secret: secret, createdAt: call.timestamp)
+        try await call.service.flags.put(KeyLayout.webhook(call.project, id), webhook.json)
+        return .json(.object(webhook.answer), status: 201)
     }
 
     static func list(_ call: TokenCall) async throws(APIError) -> Response {
-        let records = try call.service.flags.records(prefix: KeyLayout.webhooks(call.project))
-        return .json(["webhooks": .array(records.map(shape))])
+        let webhooks = try call.service.flags.records(prefix: KeyLayout.webhooks(call.project)).compactMap(WebhookRecord.init(json:))
+        return .json(["webhooks": .array(webhooks.map { .object($0.answer) })])
     }
 
     static func delete(_ call: TokenCall) async throws(APIError) -> Response {
@@ -43,14 +40,6 @@ enum Webhooks {
         return .json(["success": true])
     }
 
-    /// The secret is write-only: listings say whether one is set.
-    static func shape(_ record: [String: JSONValue]) -> JSONValue {
-        var out = record
-        out.removeValue(forKey: "secret")
-        out["has_secret"] = .bool(record["secret"] != nil)
-        return .object(out)
-    }
-
     /// Fires `event` to the webhooks of `scope` — a project's (EdgeFlags) or an organization's
     /// (FeatureSignals, which sign with `X-FeatureSignals-Signature: sha256=…` and record each
     /// delivery) — after the response (`waitUntil`).
@@ -58,14 +47,8 @@ enum Webhooks {
     static func notify<Who>(_ call: Call<Who>, scope: String, event: String, resource: String, environment: String?, data: JSONValue,
                        wildcard: Bool = true) {
         guard let records = try? call.service.flags.records(prefix: KeyLayout.webhooks(scope)) else { return }
-        let targets = records.compactMap { record -> WebhookTarget? in
-            guard let id = record["id"]?.stringValue, let url = record["url"]?.stringValue,
-                  let subscribed = record["events"]?.arrayValue?.compactMap(\.stringValue),
-                  subscribed.contains(event) || (wildcard && subscribed.contains("*")), record["enabled"] != false else { return nil }
-            let featureSignals = record["org_id"] != nil
-            return WebhookTarget(id: id, url: url, events: subscribed, secret: record["secret"]?.stringValue,
-                                 style: featureSignals ? .featureSignals : .edgeFlags)
-        }
+        let targets = records.compactMap(WebhookRecord.init(json:)).filter { $0.receives(event, wildcard: wildcard) }
+            .map(\.target)
         guard !targets.isEmpty else { return }
         let store = call.service.flags, random = call.env.random, clock = call.env.clock
         let delivery = WebhookDelivery(fetch: call.env.fetch, allowPrivate: call.service.settings.allowPrivateWebhookTargets,

@@ -14,27 +14,28 @@ enum FSWebhooks {
     static let maxEvents = 100, maxEventLength = 200
     static let deliveryRetentionSeconds: Int64 = 30 * 24 * 3600
 
-    static func shape(_ record: [String: JSONValue]) -> JSONValue {
-        var out = FSShape.pick(record, ["id", "org_id", "name", "url", "events", "enabled", "created_at", "updated_at"])
+    /// The reference's fields (a missing one `null`), and whether a secret is set.
+    static func shape(_ webhook: WebhookRecord) -> JSONValue {
+        var out = FSShape.pick(webhook.json, ["id", "org_id", "name", "url", "events", "enabled", "created_at", "updated_at"])
             .objectValue ?? [:]
-        out["has_secret"] = .bool(record["secret"] != nil)
+        out["has_secret"] = .bool(webhook.secret != nil)
         return .object(out)
     }
 
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
-        .json(.array(try call.service.flags.records(prefix: KeyLayout.webhooks(call.member.orgID)).map(shape)))
+        let webhooks = try call.service.flags.records(prefix: KeyLayout.webhooks(call.member.orgID)).compactMap(WebhookRecord.init(json:))
+        return .json(.array(webhooks.map(shape)))
     }
 
     static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let url = try body.string("url"), !url.isEmpty else { throw .fs(400, "url is required") }
-        var record: [String: JSONValue] = ["id": .string(call.newID()), "org_id": .string(call.member.orgID),
-                                           "name": .string(url), "events": ["*"], "enabled": true,
-                                           "created_at": .string(call.timestamp), "updated_at": .string(call.timestamp)]
+        var webhook = WebhookRecord(id: call.newID(), url: url, events: ["*"], secret: nil, createdAt: call.timestamp,
+                                    orgID: call.member.orgID, name: url, enabled: true, updatedAt: call.timestamp)
         try await checkURL(body, call: call)
-        try merge(body, into: &record, call: call)
-        try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, record["id"]?.stringValue ?? ""), record)
-        return .json(shape(record), status: 201)
+        try merge(body, into: &webhook)
+        try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, webhook.id), webhook.json)
+        return .json(shape(webhook), status: 201)
     }
 
     static func get(_ call: MemberCall) async throws(APIError) -> Response {
@@ -45,11 +46,11 @@ enum FSWebhooks {
         let body = try call.featureSignalsBody()
         try await checkURL(body, call: call)  // a name lookup: before the write lock, not under it
         return try await call.service.writes.run { () async throws(APIError) -> Response in
-            var record = try load(call)
-            try merge(body, into: &record, call: call)
-            record["updated_at"] = .string(call.timestamp)
-            try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, call.parameter("id")), record)
-            return .json(shape(record))
+            var webhook = try load(call)
+            try merge(body, into: &webhook)
+            webhook.updatedAt = call.timestamp
+            try await call.service.flags.put(KeyLayout.webhook(call.member.orgID, webhook.id), webhook.json)
+            return .json(shape(webhook))
         }
     }
 
@@ -79,12 +80,13 @@ enum FSWebhooks {
                              record, ttl: deliveryRetentionSeconds)
     }
 
-    private static func load(_ call: MemberCall) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall) throws(APIError) -> WebhookRecord {
         let id = call.parameter("id")
-        guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.webhook(call.member.orgID, id)) else {
+        guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.webhook(call.member.orgID, id)),
+              let webhook = WebhookRecord(json: record) else {
             throw .fs(404, "webhook not found")
         }
-        return record
+        return webhook
     }
 
     /// The target must be allowed by the SSRF policy (which resolves its name).
@@ -95,16 +97,16 @@ enum FSWebhooks {
         }
     }
 
-    private static func merge(_ body: Body, into record: inout [String: JSONValue], call: MemberCall) throws(APIError) {
-        if let url = try body.string("url") { record["url"] = .string(url) }
-        if let name = try body.string("name") { record["name"] = .string(name) }
-        if let enabled = try body.bool("enabled") { record["enabled"] = .bool(enabled) }
-        if let secret = try body.string("secret") { record["secret"] = secret.isEmpty ? nil : .string(secret) }
+    private static func merge(_ body: Body, into webhook: inout WebhookRecord) throws(APIError) {
+        if let url = try body.string("url") { webhook.url = url }
+        if let name = try body.string("name") { webhook.name = name }
+        if let enabled = try body.bool("enabled") { webhook.enabled = enabled }
+        if let secret = try body.string("secret") { webhook.secret = secret.isEmpty ? nil : secret }
         if let list = try body.strings("events") {
             guard list.count <= maxEvents, list.allSatisfy({ !$0.trimmingSpaces.isEmpty && $0.utf8.count <= maxEventLength }) else {
                 throw .fs(400, "events must be at most \(maxEvents) names of 1 to \(maxEventLength) characters")
             }
-            record["events"] = .array((list.isEmpty ? ["*"] : list).map(JSONValue.string))
+            webhook.events = list.isEmpty ? ["*"] : list
         }
     }
 }
