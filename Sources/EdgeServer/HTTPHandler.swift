@@ -66,11 +66,30 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             guard case .idle = receiving else { return }
             timeouts.requestBegan()
-            var headerBytes = 0
-            for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
+            // One pass over the fields: their size, and the two whose framing rules llhttp leaves lax
+            // (a length switch, so most names cost one comparison).
+            var headerBytes = 0, hosts = 0, transferEncodings = 0
+            var onlyChunked = true
+            for (name, value) in head.headers {
+                headerBytes += name.utf8.count + value.utf8.count + 4
+                switch name.utf8.count {
+                case 4 where Headers.equal(name, "host"):
+                    hosts += 1
+                case 17 where Headers.equal(name, "transfer-encoding"):
+                    transferEncodings += 1
+                    if !Headers.equal(value, "chunked") { onlyChunked = false }
+                default:
+                    break
+                }
+            }
             if headerBytes > app.settings.maxHeaderBytes {
                 reject(context: context, head: head, status: .init(statusCode: 431),
                        message: "Request header fields too large")
+                return
+            }
+            if let refusal = Self.framingRefusal(head, hosts: hosts, transferEncodings: transferEncodings,
+                                                 onlyChunked: onlyChunked) {
+                reject(context: context, head: head, status: refusal.status, message: refusal.message)
                 return
             }
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > app.settings.maxBodyBytes {
@@ -170,6 +189,43 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private static func tooLarge(_ settings: ServerSettings) -> String {
         "Request body exceeds the limit of \(settings.maxBodyBytes) bytes"
+    }
+
+    /// What RFC 9112 requires of a request's framing that llhttp lets through, checked for every
+    /// worker: exactly one `Host` in HTTP/1.1 (at most one in 1.0), a body framed by nothing but
+    /// `chunked` (any other coding, or a list, is one this runner does not implement: 501), and a
+    /// path that percent-decodes to UTF-8 (a worker would see it as nothing it can route: 400).
+    private static func framingRefusal(_ head: HTTPRequestHead, hosts: Int, transferEncodings: Int,
+                                       onlyChunked: Bool) -> (status: HTTPResponseStatus, message: String)? {
+        if hosts > 1 || (hosts == 0 && head.version.minor >= 1) {
+            return (.badRequest, hosts == 0 ? "Missing Host header" : "More than one Host header")
+        }
+        if transferEncodings > 0 && (transferEncodings > 1 || !onlyChunked) {
+            return (.notImplemented, "Transfer-Encoding other than chunked is not supported")
+        }
+        if !pathDecodes(head.uri) {
+            return (.badRequest, "The request path is not valid percent-encoded UTF-8")
+        }
+        return nil
+    }
+
+    /// Whether the path of `target` (before `?`) percent-decodes to UTF-8: one scan that stops at the
+    /// query or the end when there is no `%`, which is nearly always.
+    static func pathDecodes(_ target: String) -> Bool {
+        let question = UInt8(ascii: "?"), percent = UInt8(ascii: "%")
+        let fast = target.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for index in bytes.indices {
+                if bytes[index] == question { return true }
+                if bytes[index] == percent {
+                    let end = bytes[index...].firstIndex(of: question) ?? bytes.endIndex
+                    return PercentDecoding.decode(UnsafeBufferPointer(rebasing: bytes[..<end]), plusAsSpace: false) != nil
+                }
+            }
+            return true
+        }
+        if let fast { return fast }
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return PercentDecoding.decode(path, plusAsSpace: false) != nil
     }
 
     private var isIdle: Bool {
