@@ -41,6 +41,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var queue: [Pending] = []
     private var responding = false
     private var readHeld = false
+    /// The task writing a streamed body, while there is one: a shutdown ends it.
+    private var streamPump: Task<Void, Never>?
     private var quiescing = false
     /// The client shut its side of the connection: answer what it sent, then close.
     private var inputClosed = false
@@ -143,9 +145,12 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown: an idle connection closes now, a busy one after its current response.
+            // Graceful shutdown: an idle connection closes now, a busy one after its current response,
+            // and a streamed body (server-sent events) ends now with its last chunk, as a WebSocket
+            // gets its 1001 at once: a stream has no end of its own to wait for.
             quiescing = true
             if isIdle { close(context: context) }
+            streamPump?.cancel()
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
@@ -362,14 +367,21 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     do { try await written.get() } catch { break }
                 }
                 loop.execute {
+                    let handler = bound.value.handler
+                    handler.streamPump = nil
                     guard channel.isActive else { return }
                     var last = allocator.buffer(capacity: 5)
                     last.writeStaticString(ResponseEncoder.lastChunk)
-                    bound.value.handler.finish(context: bound.value.context, last: last, keepAlive: keepAlive)
+                    // Ended by a shutdown (or begun before one): the connection closes after it.
+                    handler.finish(context: bound.value.context, last: last,
+                                   keepAlive: keepAlive && !handler.quiescing && !handler.app.isShuttingDown)
                 }
             }
+            streamPump = pump
             // A client that goes away ends the stream, which ends its producer.
             channel.closeFuture.whenComplete { _ in pump.cancel() }
+            // A shutdown that began before the pump was known: end the stream now.
+            if quiescing { pump.cancel() }
 
         case .webSocket(let session):
             upgrade(to: session, context: context, head: head, keepAlive: keepAlive, started: started, client: client)

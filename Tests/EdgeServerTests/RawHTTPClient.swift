@@ -75,6 +75,8 @@ final class RawHTTPClient: @unchecked Sendable {
     }
 
     var bufferedCount: Int { buffer.count }
+    /// What has been read and not taken yet, left in place.
+    func peekBuffered() -> [UInt8] { buffer }
     func fillPublic(timeout: Double) -> Bool { fill(timeout: timeout) }
     func takeBuffered(_ count: Int) -> [UInt8] {
         defer { buffer.removeFirst(count) }

@@ -69,6 +69,12 @@ struct ProbeWorker: Worker {
                 onClose: { WebSocketProbe.closes.add(1, ordering: .relaxed) })))
         case "/client":
             return .text("\(request.client.ip) \(request.client.scheme)")
+        case "/forever":
+            // A stream with no end of its own, as server-sent events are: one event, then silence.
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            continuation.yield(Array("event: connected\ndata: {}\n\n".utf8))
+            continuation.onTermination = { _ in StreamProbe.ended.store(true, ordering: .relaxed) }
+            return Response(status: 200, headers: ["Content-Type": "text/event-stream"], body: .stream(stream))
         default:
             return .json(["error": "Not found"], status: 404)
         }
@@ -77,6 +83,11 @@ struct ProbeWorker: Worker {
 
 enum WebSocketProbe {
     static let closes = Atomic<Int>(0)
+}
+
+enum StreamProbe {
+    /// Whether the producer of `/forever` saw its stream end.
+    static let ended = Atomic<Bool>(false)
 }
 
 final class Flag: Sendable {
