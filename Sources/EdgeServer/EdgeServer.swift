@@ -43,6 +43,9 @@ public final class EdgeServer: Sendable {
             // A client that sends its request and shuts its side (`nc -N`, some health checkers) still
             // gets its answer: HTTPHandler closes once the requests it has are answered.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Unsent answers above this stop the reading of requests (HTTPHandler.read); half of it resumes it.
+            .childChannelOption(.writeBufferWaterMark,
+                                value: .init(low: max(1, settings.maxUnsentBytes / 2), high: settings.maxUnsentBytes))
             .childChannelInitializer { channel in
                 switch connections.admit(channel, settings: settings) {
                 case .admitted:

@@ -32,15 +32,27 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Pipelined requests held before reading pauses.
     private static let maxQueued = 16
+    /// Pipelined requests held at most: what one read brings beyond this (a client that sends
+    /// without reading) is refused with a 503, and the connection closes after the answers before it.
+    static let maxBacklog = 1024
 
     private let app: ServerContext
     private let timeouts: ConnectionTimeouts
     /// The request decoder before this handler; removed on a WebSocket upgrade.
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private var receiving = Receiving.idle
-    private var queue: [Pending] = []
+    private var queue = CircularBuffer<Pending>(initialCapacity: 4)
     private var responding = false
     private var readHeld = false
+    /// The channel's writability, kept here so the per-request check is a load of a field.
+    private var writable = true
+    /// Set while `startQueued` runs, so an answer given synchronously does not start the next one
+    /// from inside itself (a long queue would otherwise recurse once per request).
+    private var startingQueued = false
+    /// When the channel last became unwritable; nil while it is writable.
+    private var stalledSince: NIODeadline?
+    /// Whether this connection ever held a backlog of unsent answers.
+    private var backlogged = false
     /// The task writing a streamed body, while there is one: a shutdown ends it.
     private var streamPump: Task<Void, Never>?
     private var quiescing = false
@@ -129,19 +141,49 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Holds the next read while the pipelining queue is full.
+    /// Holds the next read while the pipelining queue is full or the answers already written have
+    /// not drained below the write buffer's high-water mark: a client that sends and never reads
+    /// then costs the server a bounded buffer, not whatever it manages to send.
     func read(context: ChannelHandlerContext) {
-        if queue.count >= Self.maxQueued {
+        if queue.count >= Self.maxQueued || !writable {
             readHeld = true
         } else {
             context.read()
         }
     }
 
+    /// Writability follows the channel's unsent bytes across `[server] max_unsent_bytes` (its high
+    /// water mark) and half of it. Unwritable, requests wait in the queue and reading stops; writable
+    /// again, the queue is answered and reading resumes.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable {
+            stalledSince = nil
+            startQueued(context: context)
+            if readHeld && queue.count < Self.maxQueued {
+                readHeld = false
+                context.read()
+            }
+        } else {
+            stalledSince = context.eventLoop.now
+            backlogged = true
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Freed buffers of a connection that held a backlog go back to the kernel, not just to malloc.
+        if backlogged { HeapTrim.soon() }
+        context.fireChannelInactive()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            // A keep-alive connection with nothing in flight has been quiet too long.
-            if isIdle { close(context: context) }
+            // A keep-alive connection with nothing in flight has been quiet too long; so has one whose
+            // client has not taken its answers (nothing drained below the high-water mark) for as long.
+            if isIdle || stalledSince.map({ context.eventLoop.now - $0 >= timeouts.idleTimeout }) == true {
+                close(context: context)
+            }
             return
         }
         if event is ChannelShouldQuiesceEvent {
@@ -239,11 +281,26 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func enqueue(_ pending: Pending, context: ChannelHandlerContext) {
-        if responding {
+        if responding || !writable {
+            if queue.count >= Self.maxBacklog, case .request(let head, _) = pending {
+                receiving = .rejected
+                queue.append(.rejection(head, .serviceUnavailable, "Too many pipelined requests without reading the answers"))
+                return
+            }
             queue.append(pending)
         } else {
             start(pending, context: context)
         }
+    }
+
+    /// Answers queued requests in order while nothing is in flight and the channel takes writes.
+    private func startQueued(context: ChannelHandlerContext) {
+        guard !startingQueued else { return }
+        startingQueued = true
+        while !responding && writable, let next = queue.popFirst() {
+            start(next, context: context)
+        }
+        startingQueued = false
     }
 
     private func start(_ pending: Pending, context: ChannelHandlerContext) {
@@ -267,7 +324,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func writeRejection(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
         queue.removeAll()
         let body = app.errorBody(status.code, message)
-        writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false)
+        let headers: Headers = status == .serviceUnavailable
+            ? ["Content-Type": "application/json", "Retry-After": "1"] : ["Content-Type": "application/json"]
+        writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false,
+                   headers: headers)
             .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         app.accessLog.record(method: head.method.rawValue, target: head.uri, status: Int(status.code),
                              bytes: body.count, startedAt: .now(), client: peer)
@@ -276,10 +336,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A runner-made JSON response (errors), framed and flushed in one write.
     @discardableResult
     private func writeWhole(context: ChannelHandlerContext, status: Int, version: HTTPVersion, body: [UInt8],
-                            keepAlive: Bool) -> EventLoopFuture<Void> {
+                            keepAlive: Bool, headers: Headers = ["Content-Type": "application/json"]) -> EventLoopFuture<Void> {
         let framing = ResponseEncoder.Framing(version: version, keepAlive: keepAlive, contentLength: body.count)
         // Only fixed, valid field names here: encoding cannot fail.
-        var buffer = try! ResponseEncoder.head(status: status, headers: ["Content-Type": "application/json"],
+        var buffer = try! ResponseEncoder.head(status: status, headers: headers,
                                                framing: framing, bodyCapacity: body.count,
                                                allocator: context.channel.allocator)
         buffer.writeBytes(body)
@@ -490,9 +550,9 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if !queue.isEmpty {
-            start(queue.removeFirst(), context: context)
+            startQueued(context: context)
         }
-        if readHeld && queue.count < Self.maxQueued {
+        if readHeld && writable && queue.count < Self.maxQueued {
             readHeld = false
             context.read()
         }
