@@ -34,7 +34,8 @@ extension RawHTTPClient {
 /// bounded buffer (`[server] max_unsent_bytes`), not whatever it manages to send.
 @Suite("Runner: write backpressure", .serialized)
 struct BackpressureTests {
-    static let request = Array("GET /now HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+    /// 8 KB answers to 30-byte requests: unbounded, one read's worth of requests is hundreds of MB.
+    static let request = Array("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
     static let burst = Array((0..<2048).map { _ in request }.joined())
 
     @Test func aClientThatPipelinesAndNeverReadsKeepsMemoryBoundedAndOthersAnswered() async throws {
@@ -44,9 +45,9 @@ struct BackpressureTests {
         }) { server, port, _ in
             let before = residentBytes()
             var hostile: RawHTTPClient? = try RawHTTPClient(port: port)
-            // 64 MB of requests would be 190 MB of answers: unbounded, the process grows by more than that.
-            let limit = 64 << 20
-            let sent = await offload { [hostile] in hostile!.sendUntilStalled(Self.burst, limit: limit, stall: 1) }
+            // A debug build under load can take seconds over one read's requests: a stall is 3 s.
+            let limit = 24 << 20
+            let sent = await offload { [hostile] in hostile!.sendUntilStalled(Self.burst, limit: limit, stall: 3) }
             let during = residentBytes()
 
             // Others are answered meanwhile, on the same event loop.
@@ -54,11 +55,12 @@ struct BackpressureTests {
             try honest.send("GET /now?q=honest HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await honest.readResponse()?.text == "now honest")
 
-            // The server stopped taking requests once its answers were not taken, and holds the
-            // connection (it is not closed for its trouble while the client may still read).
+            // The server stopped taking requests once its answers were not taken (it holds the
+            // connection, or closed it once more than maxBacklog requests came in one read).
             #expect(sent < limit)
-            #expect(server.openConnections == 2)
-            #expect(during - before < 40 << 20, "RSS grew by \(during - before) bytes")
+            // Loose: other suites run in this process meanwhile. The real binary's own resident set
+            // is measured in BackpressureEndToEndTests.
+            #expect(during - before < 64 << 20, "RSS grew by \(during - before) bytes")
 
             hostile = nil
             #expect(await eventually { server.openConnections == 1 })
@@ -74,7 +76,7 @@ struct BackpressureTests {
             settings.idleTimeoutSeconds = 0.5
         }) { server, port, _ in
             let hostile = try RawHTTPClient(port: port)
-            _ = await offload { hostile.sendUntilStalled(Self.burst, limit: 64 << 20, stall: 1) }
+            _ = await offload { hostile.sendUntilStalled(Self.burst, limit: 24 << 20, stall: 3) }
             // Requests wait unanswered behind the unread answers; the connection is closed anyway.
             #expect(await eventually(timeout: 10) { server.openConnections == 0 })
         }

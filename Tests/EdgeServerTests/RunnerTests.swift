@@ -10,10 +10,17 @@ import Testing
 struct ProbeWorker: Worker {
     let finishedBackgroundWork: Flag
 
-    /// `/now` is answered without a task, as the flag service answers its hot routes.
+    /// `/now` is answered without a task, as the flag service answers its hot routes; so is `/big`,
+    /// 8 KB for a 30-byte request.
     func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? {
-        request.path == "/now" ? .text("now \(request.queryParameter("q") ?? "-")") : nil
+        switch request.path {
+        case "/now": return .text("now \(request.queryParameter("q") ?? "-")")
+        case "/big": return Response(status: 200, bytes: ProbeWorker.big)
+        default: return nil
+        }
     }
+
+    static let big = [UInt8](repeating: UInt8(ascii: "b"), count: 8192)
 
     func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response {
         switch request.path {
