@@ -61,9 +61,13 @@ struct ConnectionCapTests {
             settings.trustedProxies = ["127.0.0.1"]
             settings.maxConnectionsPerClient = 2
         }) { server, port, _ in
-            let clients = try (0..<4).map { _ in try RawHTTPClient(port: port) }
-            for client in clients { try await expectHello(client) }
-            #expect(server.refusedConnections.perClient == 0)
+            let proxied = try (0..<4).map { _ in try RawHTTPClient(port: port) }
+            for client in proxied { try await expectHello(client) }
+            // The same limit holds for an address that is not a trusted proxy.
+            let direct = try (0..<2).map { _ in try RawHTTPClient(port: port, source: "127.0.0.2") }
+            for client in direct { try await expectHello(client) }
+            try await expectRefusal(try RawHTTPClient(port: port, source: "127.0.0.2"))
+            #expect(server.refusedConnections.perClient == 1)
         }
     }
 
