@@ -80,6 +80,10 @@ struct SnapshotSpoolTests {
         let port = try await server.start()
 
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // A small receive window: the server cannot hand the kernel even one 256 KB chunk, so its
+        // stream is waiting on a write, not reading the file, when the client goes.
+        var window: Int32 = 16384
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &window, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -90,11 +94,15 @@ struct SnapshotSpoolTests {
         #expect(connected == 0)
         let request = Array("GET /__edge/snapshot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress!, request.count, Int32(MSG_NOSIGNAL)) }
-        // The first bytes of the answer: the snapshot is spooled and streaming.
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        let got = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-        #expect(got > 0)
-        #expect(String(decoding: chunk[0..<max(0, got)], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        // The answer fills the client's receive buffer, unread: the snapshot is spooled and streaming.
+        var first = [UInt8](repeating: 0, count: 16)
+        let peeked = first.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 16, Int32(MSG_PEEK)) }
+        #expect(String(decoding: first[0..<max(0, peeked)], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        #expect(await eventually {
+            var queued: Int32 = 0
+            _ = ioctl(fd, UInt(FIONREAD), &queued)
+            return queued >= 16384
+        })
         #expect(origin.spooled.count == 1)
         Glibc.close(fd)
 
