@@ -18,19 +18,29 @@ import Foundation
 ///   and lag.
 ///
 /// Every call needs `Authorization: Bearer <REPLICATION_SECRET>`; on a node without a secret the
-/// endpoints answer 404.
+/// endpoints answer 404. At most `maxConcurrentSnapshots` snapshots are spooled or streamed at once
+/// (each is a file the store's size): one more is answered 503 with `Retry-After`.
 public struct ReplicationWorker: Worker {
     let store: KVStore
     let secret: String?
     let follower: ReplicaFollower?
     let commits: CommitSignal
     let spool: SnapshotSpool
+    let maxConcurrentSnapshots: Int
 
-    public init(store: KVStore, secret: String?, follower: ReplicaFollower? = nil) {
+    /// Snapshots spooled or streamed at once, by default: a replica needs one when it starts or
+    /// falls behind the change log, so more at once means a fleet restarting together.
+    public static let defaultMaxConcurrentSnapshots = 2
+
+    /// `spoolSweepSeconds`: how often files of `outgoing/` that no download holds are removed.
+    public init(store: KVStore, secret: String?, follower: ReplicaFollower? = nil,
+                maxConcurrentSnapshots: Int = ReplicationWorker.defaultMaxConcurrentSnapshots,
+                spoolSweepSeconds: Double = 60) {
         self.store = store
         self.secret = secret.flatMap { $0.isEmpty ? nil : $0 }
         self.follower = follower
-        spool = SnapshotSpool(store: store, name: "outgoing")
+        self.maxConcurrentSnapshots = max(1, maxConcurrentSnapshots)
+        spool = SnapshotSpool(store: store, name: "outgoing", sweepSeconds: spoolSweepSeconds)
         commits = CommitSignal()
         let signal = commits
         store.onCommit { signal.notify($0) }
@@ -99,16 +109,23 @@ public struct ReplicationWorker: Worker {
     }
 
     /// Written to a spool file first (on a thread of its own: it is disk work), so the checksum can
-    /// lead the stream; then streamed from the file as the client reads, and removed.
+    /// lead the stream; then streamed from the file as the client reads. The file's lease ends, and
+    /// the file goes, however the download ends.
     private func snapshot() async -> Response {
-        let path = spool.newPath()
+        guard let lease = spool.lease(limit: maxConcurrentSnapshots) else {
+            var response = Self.error(503, "UNAVAILABLE",
+                                      "\(maxConcurrentSnapshots) snapshot downloads are under way; retry shortly")
+            response.headers["Retry-After"] = "5"
+            return response
+        }
+        let path = lease.path
         let store = self.store
         let result: Result<KVSnapshotInfo, any Error> = await onThread { Result { try store.writeSnapshot(to: path) } }
         guard case .success(let info) = result else {
-            try? FileManager.default.removeItem(atPath: path)
+            lease.end()
             return Self.error(500, "INTERNAL_ERROR", "The snapshot could not be written")
         }
-        let reader = SnapshotReader(path: path)
+        let reader = SnapshotReader(lease: lease)
         let stream = AsyncStream<[UInt8]>(unfolding: { reader.next() }, onCancel: { reader.close() })
         return Response(status: 200, headers: [
             "Content-Type": "application/octet-stream",

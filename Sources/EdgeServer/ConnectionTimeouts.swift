@@ -8,7 +8,10 @@ import NIOCore
 ///   its memory) for ever — the idle timeout alone would be reset by every trickled byte. An
 ///   unmet deadline is answered with a 408 and the connection closes;
 /// - **the idle timeout**: when nothing has been read for that long, `IdleStateHandler`'s `.read`
-///   event goes up the pipeline; `HTTPHandler` closes the connection if it has nothing in flight.
+///   event goes up the pipeline; `HTTPHandler` closes the connection if it has nothing in flight;
+/// - **the header timeout**: a connection whose first byte has not come within it is closed
+///   without an answer, so sockets opened and left idle (a flood from one address) hold the
+///   server's connections for seconds, not for the whole idle timeout.
 ///
 /// One handler and one timer each instead of NIO's `IdleStateHandler` beside a deadline handler: a
 /// handler fewer for every read, write and flush of every request, and no clock read per request
@@ -20,6 +23,9 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
 
     private let requestTimeout: TimeAmount
     let idleTimeout: TimeAmount
+    private let headerTimeout: TimeAmount
+    /// Whether any byte has arrived on this connection.
+    private var receivedAny = false
     private var requestTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
     private var context: ChannelHandlerContext?
@@ -30,16 +36,18 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     /// connection opened: what idleness is measured from. A request in progress is never idle.
     private var lastRequestAt = NIODeadline.now()
 
-    init(requestTimeoutSeconds: Double, idleTimeoutSeconds: Double, errorBody: [UInt8]) {
+    init(requestTimeoutSeconds: Double, idleTimeoutSeconds: Double, headerTimeoutSeconds: Double? = nil,
+         errorBody: [UInt8]) {
         requestTimeout = .nanoseconds(Int64(requestTimeoutSeconds * 1e9))
         idleTimeout = .nanoseconds(Int64(idleTimeoutSeconds * 1e9))
+        headerTimeout = .nanoseconds(Int64(min(headerTimeoutSeconds ?? idleTimeoutSeconds, idleTimeoutSeconds) * 1e9))
         body = errorBody
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         lastRequestAt = context.eventLoop.now
-        scheduleIdleCheck(at: lastRequestAt + idleTimeout, context: context)
+        scheduleIdleCheck(at: lastRequestAt + headerTimeout, context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -63,6 +71,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func begin(at now: NIODeadline) {
+        receivedAny = true
         startedAt = now
         lastRequestAt = now
     }
@@ -98,7 +107,10 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         idleTimer = nil
         guard let context, context.channel.isActive else { return }
         let now = context.eventLoop.now
-        if startedAt != nil {
+        if !receivedAny {
+            // Opened and never used within the header timeout (this check's first run).
+            context.close(promise: nil)
+        } else if startedAt != nil {
             // A request is arriving: not idle, and its own deadline covers it. Look again a whole
             // timeout later (never sooner: a request begun long ago must not make this spin).
             scheduleIdleCheck(at: now + idleTimeout, context: context)

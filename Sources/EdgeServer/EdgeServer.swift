@@ -43,13 +43,24 @@ public final class EdgeServer: Sendable {
             // A client that sends its request and shuts its side (`nc -N`, some health checkers) still
             // gets its answer: HTTPHandler closes once the requests it has are answered.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Unsent answers above this stop the reading of requests (HTTPHandler.read); half of it resumes it.
+            .childChannelOption(.writeBufferWaterMark,
+                                value: .init(low: max(1, settings.maxUnsentBytes / 2), high: settings.maxUnsentBytes))
             .childChannelInitializer { channel in
-                guard connections.admit(channel, limit: settings.maxConnections) else {
-                    return channel.close()
+                switch connections.admit(channel, settings: settings) {
+                case .admitted:
+                    break
+                case .refused(let reason):
+                    app.logRefusal(reason, peer: HTTPHandler.address(channel.remoteAddress))
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ConnectionRefusal(body: app.errorBody(503, reason.message), linger: settings.headerTimeoutSeconds))
+                    }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let timeouts = ConnectionTimeouts(requestTimeoutSeconds: settings.requestTimeoutSeconds,
                                                       idleTimeoutSeconds: settings.idleTimeoutSeconds,
+                                                      headerTimeoutSeconds: settings.headerTimeoutSeconds,
                                                       errorBody: app.errorBody(408, "Request timed out"))
                     // Responses are framed by HTTPHandler itself (ResponseEncoder), so only the
                     // request side of NIO's HTTP codec is in the pipeline.
@@ -88,33 +99,75 @@ public final class EdgeServer: Sendable {
     }
 
     public var openConnections: Int { connections.count }
+
+    /// Connections refused since start: over `max_connections_per_client`, and over `max_connections`.
+    public var refusedConnections: (perClient: Int, total: Int) { app.refusals.counts }
 }
 
-/// Open connections: counted for the cap, and told to quiesce on shutdown.
+/// Open connections: counted for the caps, and told to quiesce on shutdown.
 final class ConnectionRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Open connections by peer address; trusted proxies are not counted.
+        var perAddress: [String: Int] = [:]
+    }
 
-    var count: Int { channels.withLock { $0.count } }
+    /// Why a connection was refused.
+    enum Refusal: Sendable {
+        case perClient
+        case total
 
-    func admit(_ channel: any Channel, limit: Int) -> Bool {
-        let id = ObjectIdentifier(channel)
-        let admitted = channels.withLock { c -> Bool in
-            guard c.count < limit else { return false }
-            c[id] = channel
-            return true
-        }
-        if admitted {
-            channel.closeFuture.whenComplete { [self] _ in
-                _ = channels.withLock { $0.removeValue(forKey: id) }
+        var message: String {
+            switch self {
+            case .perClient: "Too many connections from this address"
+            case .total: "Too many connections"
             }
         }
-        return admitted
+    }
+
+    enum Admission {
+        case admitted
+        case refused(Refusal)
+    }
+
+    private let state = Mutex(State())
+
+    var count: Int { state.withLock { $0.channels.count } }
+
+    /// Admits `channel` unless the server holds `max_connections` already, or its peer address
+    /// (unless a trusted proxy's) holds `max_connections_per_client`.
+    func admit(_ channel: any Channel, settings: ServerSettings) -> Admission {
+        let id = ObjectIdentifier(channel)
+        let address = channel.remoteAddress?.ipAddress
+        let counted = address.flatMap { settings.trustedProxies.contains($0) ? nil : $0 }
+        let admission = state.withLock { s -> Admission in
+            guard s.channels.count < settings.maxConnections else { return .refused(.total) }
+            if let counted {
+                let held = s.perAddress[counted, default: 0]
+                guard held < settings.maxConnectionsPerClient else { return .refused(.perClient) }
+                s.perAddress[counted] = held + 1
+            }
+            s.channels[id] = channel
+            return .admitted
+        }
+        if case .admitted = admission {
+            channel.closeFuture.whenComplete { [self] _ in
+                state.withLock { s in
+                    s.channels.removeValue(forKey: id)
+                    if let counted {
+                        let held = s.perAddress[counted, default: 1] - 1
+                        s.perAddress[counted] = held > 0 ? held : nil
+                    }
+                }
+            }
+        }
+        return admission
     }
 
     /// Sends NIO's quiesce event to every connection: `HTTPHandler` closes idle ones now and busy ones
     /// after their current response. Stragglers are closed at the deadline.
     func quiesceAll(timeoutSeconds: Double) async {
-        let open = channels.withLock { Array($0.values) }
+        let open = state.withLock { Array($0.channels.values) }
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
@@ -122,7 +175,7 @@ final class ConnectionRegistry: Sendable {
         while count > 0 && NIODeadline.now() < deadline {
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
-        for channel in channels.withLock({ Array($0.values) }) {
+        for channel in state.withLock({ Array($0.channels.values) }) {
             try? await channel.close()
         }
     }

@@ -32,15 +32,29 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Pipelined requests held before reading pauses.
     private static let maxQueued = 16
+    /// Pipelined requests held at most: what one read brings beyond this (a client that sends
+    /// without reading) is refused with a 503, and the connection closes after the answers before it.
+    static let maxBacklog = 1024
 
     private let app: ServerContext
     private let timeouts: ConnectionTimeouts
     /// The request decoder before this handler; removed on a WebSocket upgrade.
     private let decoder: ByteToMessageHandler<HTTPRequestDecoder>
     private var receiving = Receiving.idle
-    private var queue: [Pending] = []
+    private var queue = CircularBuffer<Pending>(initialCapacity: 4)
     private var responding = false
     private var readHeld = false
+    /// The channel's writability, kept here so the per-request check is a load of a field.
+    private var writable = true
+    /// Set while `startQueued` runs, so an answer given synchronously does not start the next one
+    /// from inside itself (a long queue would otherwise recurse once per request).
+    private var startingQueued = false
+    /// When the channel last became unwritable; nil while it is writable.
+    private var stalledSince: NIODeadline?
+    /// Whether this connection ever held a backlog of unsent answers.
+    private var backlogged = false
+    /// The task writing a streamed body, while there is one: a shutdown ends it.
+    private var streamPump: Task<Void, Never>?
     private var quiescing = false
     /// The client shut its side of the connection: answer what it sent, then close.
     private var inputClosed = false
@@ -66,11 +80,30 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             guard case .idle = receiving else { return }
             timeouts.requestBegan()
-            var headerBytes = 0
-            for (name, value) in head.headers { headerBytes += name.utf8.count + value.utf8.count + 4 }
+            // One pass over the fields: their size, and the two whose framing rules llhttp leaves lax
+            // (a length switch, so most names cost one comparison).
+            var headerBytes = 0, hosts = 0, transferEncodings = 0
+            var onlyChunked = true
+            for (name, value) in head.headers {
+                headerBytes += name.utf8.count + value.utf8.count + 4
+                switch name.utf8.count {
+                case 4 where Headers.equal(name, "host"):
+                    hosts += 1
+                case 17 where Headers.equal(name, "transfer-encoding"):
+                    transferEncodings += 1
+                    if !Headers.equal(value, "chunked") { onlyChunked = false }
+                default:
+                    break
+                }
+            }
             if headerBytes > app.settings.maxHeaderBytes {
                 reject(context: context, head: head, status: .init(statusCode: 431),
                        message: "Request header fields too large")
+                return
+            }
+            if let refusal = Self.framingRefusal(head, hosts: hosts, transferEncodings: transferEncodings,
+                                                 onlyChunked: onlyChunked) {
+                reject(context: context, head: head, status: refusal.status, message: refusal.message)
                 return
             }
             if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > app.settings.maxBodyBytes {
@@ -108,25 +141,58 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Holds the next read while the pipelining queue is full.
+    /// Holds the next read while the pipelining queue is full or the answers already written have
+    /// not drained below the write buffer's high-water mark: a client that sends and never reads
+    /// then costs the server a bounded buffer, not whatever it manages to send.
     func read(context: ChannelHandlerContext) {
-        if queue.count >= Self.maxQueued {
+        if queue.count >= Self.maxQueued || !writable {
             readHeld = true
         } else {
             context.read()
         }
     }
 
+    /// Writability follows the channel's unsent bytes across `[server] max_unsent_bytes` (its high
+    /// water mark) and half of it. Unwritable, requests wait in the queue and reading stops; writable
+    /// again, the queue is answered and reading resumes.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        writable = context.channel.isWritable
+        if writable {
+            stalledSince = nil
+            startQueued(context: context)
+            if readHeld && queue.count < Self.maxQueued {
+                readHeld = false
+                context.read()
+            }
+        } else {
+            stalledSince = context.eventLoop.now
+            backlogged = true
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Freed buffers of a connection that held a backlog go back to the kernel, not just to malloc.
+        if backlogged { HeapTrim.soon() }
+        context.fireChannelInactive()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            // A keep-alive connection with nothing in flight has been quiet too long.
-            if isIdle { close(context: context) }
+            // A keep-alive connection with nothing in flight has been quiet too long; so has one whose
+            // client has not taken its answers (nothing drained below the high-water mark) for as long.
+            if isIdle || stalledSince.map({ context.eventLoop.now - $0 >= timeouts.idleTimeout }) == true {
+                close(context: context)
+            }
             return
         }
         if event is ChannelShouldQuiesceEvent {
-            // Graceful shutdown: an idle connection closes now, a busy one after its current response.
+            // Graceful shutdown: an idle connection closes now, a busy one after its current response,
+            // and a streamed body (server-sent events) ends now with its last chunk, as a WebSocket
+            // gets its 1001 at once: a stream has no end of its own to wait for.
             quiescing = true
             if isIdle { close(context: context) }
+            streamPump?.cancel()
             return
         }
         if let event = event as? ChannelEvent, event == .inputClosed {
@@ -172,17 +238,69 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         "Request body exceeds the limit of \(settings.maxBodyBytes) bytes"
     }
 
+    /// What RFC 9112 requires of a request's framing that llhttp lets through, checked for every
+    /// worker: exactly one `Host` in HTTP/1.1 (at most one in 1.0), a body framed by nothing but
+    /// `chunked` (any other coding, or a list, is one this runner does not implement: 501), and a
+    /// path that percent-decodes to UTF-8 (a worker would see it as nothing it can route: 400).
+    private static func framingRefusal(_ head: HTTPRequestHead, hosts: Int, transferEncodings: Int,
+                                       onlyChunked: Bool) -> (status: HTTPResponseStatus, message: String)? {
+        if hosts > 1 || (hosts == 0 && head.version.minor >= 1) {
+            return (.badRequest, hosts == 0 ? "Missing Host header" : "More than one Host header")
+        }
+        if transferEncodings > 0 && (transferEncodings > 1 || !onlyChunked) {
+            return (.notImplemented, "Transfer-Encoding other than chunked is not supported")
+        }
+        if !pathDecodes(head.uri) {
+            return (.badRequest, "The request path is not valid percent-encoded UTF-8")
+        }
+        return nil
+    }
+
+    /// Whether the path of `target` (before `?`) percent-decodes to UTF-8: one scan that stops at the
+    /// query or the end when there is no `%`, which is nearly always.
+    static func pathDecodes(_ target: String) -> Bool {
+        let question = UInt8(ascii: "?"), percent = UInt8(ascii: "%")
+        let fast = target.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for index in bytes.indices {
+                if bytes[index] == question { return true }
+                if bytes[index] == percent {
+                    let end = bytes[index...].firstIndex(of: question) ?? bytes.endIndex
+                    return PercentDecoding.decode(UnsafeBufferPointer(rebasing: bytes[..<end]), plusAsSpace: false) != nil
+                }
+            }
+            return true
+        }
+        if let fast { return fast }
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return PercentDecoding.decode(path, plusAsSpace: false) != nil
+    }
+
     private var isIdle: Bool {
         guard !responding, queue.isEmpty, case .idle = receiving else { return false }
         return true
     }
 
     private func enqueue(_ pending: Pending, context: ChannelHandlerContext) {
-        if responding {
+        if responding || !writable {
+            if queue.count >= Self.maxBacklog, case .request(let head, _) = pending {
+                receiving = .rejected
+                queue.append(.rejection(head, .serviceUnavailable, "Too many pipelined requests without reading the answers"))
+                return
+            }
             queue.append(pending)
         } else {
             start(pending, context: context)
         }
+    }
+
+    /// Answers queued requests in order while nothing is in flight and the channel takes writes.
+    private func startQueued(context: ChannelHandlerContext) {
+        guard !startingQueued else { return }
+        startingQueued = true
+        while !responding && writable, let next = queue.popFirst() {
+            start(next, context: context)
+        }
+        startingQueued = false
     }
 
     private func start(_ pending: Pending, context: ChannelHandlerContext) {
@@ -206,7 +324,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func writeRejection(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
         queue.removeAll()
         let body = app.errorBody(status.code, message)
-        writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false)
+        let headers: Headers = status == .serviceUnavailable
+            ? ["Content-Type": "application/json", "Retry-After": "1"] : ["Content-Type": "application/json"]
+        writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false,
+                   headers: headers)
             .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         app.accessLog.record(method: head.method.rawValue, target: head.uri, status: Int(status.code),
                              bytes: body.count, startedAt: .now(), client: peer)
@@ -215,10 +336,10 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A runner-made JSON response (errors), framed and flushed in one write.
     @discardableResult
     private func writeWhole(context: ChannelHandlerContext, status: Int, version: HTTPVersion, body: [UInt8],
-                            keepAlive: Bool) -> EventLoopFuture<Void> {
+                            keepAlive: Bool, headers: Headers = ["Content-Type": "application/json"]) -> EventLoopFuture<Void> {
         let framing = ResponseEncoder.Framing(version: version, keepAlive: keepAlive, contentLength: body.count)
         // Only fixed, valid field names here: encoding cannot fail.
-        var buffer = try! ResponseEncoder.head(status: status, headers: ["Content-Type": "application/json"],
+        var buffer = try! ResponseEncoder.head(status: status, headers: headers,
                                                framing: framing, bodyCapacity: body.count,
                                                allocator: context.channel.allocator)
         buffer.writeBytes(body)
@@ -306,14 +427,21 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     do { try await written.get() } catch { break }
                 }
                 loop.execute {
+                    let handler = bound.value.handler
+                    handler.streamPump = nil
                     guard channel.isActive else { return }
                     var last = allocator.buffer(capacity: 5)
                     last.writeStaticString(ResponseEncoder.lastChunk)
-                    bound.value.handler.finish(context: bound.value.context, last: last, keepAlive: keepAlive)
+                    // Ended by a shutdown (or begun before one): the connection closes after it.
+                    handler.finish(context: bound.value.context, last: last,
+                                   keepAlive: keepAlive && !handler.quiescing && !handler.app.isShuttingDown)
                 }
             }
+            streamPump = pump
             // A client that goes away ends the stream, which ends its producer.
             channel.closeFuture.whenComplete { _ in pump.cancel() }
+            // A shutdown that began before the pump was known: end the stream now.
+            if quiescing { pump.cancel() }
 
         case .webSocket(let session):
             upgrade(to: session, context: context, head: head, keepAlive: keepAlive, started: started, client: client)
@@ -422,9 +550,9 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if !queue.isEmpty {
-            start(queue.removeFirst(), context: context)
+            startQueued(context: context)
         }
-        if readHeld && queue.count < Self.maxQueued {
+        if readHeld && writable && queue.count < Self.maxQueued {
             readHeld = false
             context.read()
         }

@@ -23,6 +23,13 @@ final class ServerContext: Sendable {
         self.logger = logger
     }
 
+    /// Connections refused over a cap, counted and logged (rate-limited).
+    let refusals = RefusalLog()
+
+    func logRefusal(_ refusal: ConnectionRegistry.Refusal, peer: String) {
+        refusals.record(refusal, peer: peer, logger: logger)
+    }
+
     var isShuttingDown: Bool { shuttingDown.load(ordering: .relaxed) }
     func beginShutdown() { shuttingDown.store(true, ordering: .relaxed) }
 

@@ -233,7 +233,8 @@ public enum ConfigLoader {
             guard let t = value.table else { throw error("server", "[server] must be a table") }
             let known: Set<String> = ["ip", "port", "max_body_bytes", "max_header_bytes", "max_connections",
                                       "idle_timeout_seconds", "request_timeout_seconds", "trusted_proxies",
-                                      "access_log", "shutdown_grace_seconds", "event_loop_threads"]
+                                      "access_log", "shutdown_grace_seconds", "event_loop_threads",
+                                      "max_connections_per_client", "header_timeout_seconds", "max_unsent_bytes"]
             for key in t.keys where !known.contains(key) {
                 warnings.append("\(place(of: key)): unknown key \"server.\(key)\" is ignored")
             }
@@ -256,6 +257,9 @@ public enum ConfigLoader {
             if let v = try positive("max_body_bytes") { server.maxBodyBytes = v }
             if let v = try positive("max_header_bytes") { server.maxHeaderBytes = v }
             if let v = try positive("max_connections") { server.maxConnections = v }
+            if let v = try positive("max_connections_per_client") { server.maxConnectionsPerClient = v }
+            if let v = try positiveSeconds("header_timeout_seconds") { server.headerTimeoutSeconds = v }
+            if let v = try positive("max_unsent_bytes") { server.maxUnsentBytes = v }
             if let v = try positiveSeconds("idle_timeout_seconds") { server.idleTimeoutSeconds = v }
             if let v = try positiveSeconds("request_timeout_seconds") { server.requestTimeoutSeconds = v }
             if let v = try stringArray(t, "trusted_proxies") { server.trustedProxies = v }

@@ -22,6 +22,16 @@ public struct ServerSettings: Sendable, Equatable {
     public var maxBodyBytes = 1 << 20
     public var maxHeaderBytes = 16 * 1024
     public var maxConnections = 10_000
+    /// Connections one client address may hold at once (a trusted proxy's are not counted): one
+    /// address cannot take every connection. Browsers open six per host; 256 leaves room for a
+    /// large office behind one NAT address.
+    public var maxConnectionsPerClient = 256
+    /// A connection that has not sent its first byte within this time is closed: an idle socket
+    /// costs its opener nothing, so it must not cost the server the whole idle timeout.
+    public var headerTimeoutSeconds = 5.0
+    /// Answers written to a connection but not yet taken by its client, in bytes, above which the
+    /// runner stops reading that connection's requests (resuming below half of it).
+    public var maxUnsentBytes = 64 * 1024
     /// A keep-alive connection with no request for this long is closed.
     public var idleTimeoutSeconds = 60.0
     /// A request must arrive whole (head and body) within this time of its first byte.

@@ -18,9 +18,22 @@ final class RawHTTPClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, host: String = "127.0.0.1") throws {
+    /// `source`: the local address to connect from (any of 127/8 on Linux), to be another client.
+    init(port: Int, host: String = "127.0.0.1", source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket failed") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw Failure(description: "bind to \(source) failed: errno \(errno)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -62,6 +75,8 @@ final class RawHTTPClient: @unchecked Sendable {
     }
 
     var bufferedCount: Int { buffer.count }
+    /// What has been read and not taken yet, left in place.
+    func peekBuffered() -> [UInt8] { buffer }
     func fillPublic(timeout: Double) -> Bool { fill(timeout: timeout) }
     func takeBuffered(_ count: Int) -> [UInt8] {
         defer { buffer.removeFirst(count) }

@@ -10,10 +10,17 @@ import Testing
 struct ProbeWorker: Worker {
     let finishedBackgroundWork: Flag
 
-    /// `/now` is answered without a task, as the flag service answers its hot routes.
+    /// `/now` is answered without a task, as the flag service answers its hot routes; so is `/big`,
+    /// 8 KB for a 30-byte request.
     func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? {
-        request.path == "/now" ? .text("now \(request.queryParameter("q") ?? "-")") : nil
+        switch request.path {
+        case "/now": return .text("now \(request.queryParameter("q") ?? "-")")
+        case "/big": return Response(status: 200, bytes: ProbeWorker.big)
+        default: return nil
+        }
     }
+
+    static let big = [UInt8](repeating: UInt8(ascii: "b"), count: 8192)
 
     func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response {
         switch request.path {
@@ -68,6 +75,12 @@ struct ProbeWorker: Worker {
                 onClose: { WebSocketProbe.closed(request.queryParameter("session") ?? "") })))
         case "/client":
             return .text("\(request.client.ip) \(request.client.scheme)")
+        case "/forever":
+            // A stream with no end of its own, as server-sent events are: one event, then silence.
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            continuation.yield(Array("event: connected\ndata: {}\n\n".utf8))
+            continuation.onTermination = { _ in StreamProbe.ended.store(true, ordering: .relaxed) }
+            return Response(status: 200, headers: ["Content-Type": "text/event-stream"], body: .stream(stream))
         default:
             return .json(["error": "Not found"], status: 404)
         }
@@ -98,6 +111,11 @@ enum WebSocketProbe {
     private static let closes = Mutex<[String: Int]>([:])
     static func closed(_ session: String) { closes.withLock { $0[session, default: 0] += 1 } }
     static func closes(of session: String) -> Int { closes.withLock { $0[session] ?? 0 } }
+}
+
+enum StreamProbe {
+    /// Whether the producer of `/forever` saw its stream end.
+    static let ended = Atomic<Bool>(false)
 }
 
 final class Flag: Sendable {
