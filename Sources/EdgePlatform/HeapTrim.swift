@@ -4,8 +4,11 @@ import Synchronization
 import Glibc
 #endif
 
-/// Returns free heap pages to the kernel (glibc's `malloc_trim`, found at run time: malloc.h is not
-/// in the Glibc module) on a background queue, at most once in 10 s, never on a request's thread.
+/// Returns free heap pages to the kernel: glibc keeps freed memory in its arenas, so without a trim
+/// the resident set stays at its peak long after what used it is gone (a connection's backlog of
+/// unsent answers, a project's old compiled snapshot). `malloc_trim` is found at run time (malloc.h
+/// is not in the Glibc module) and runs on a background queue, never on a request's thread, at
+/// most once in 10 s.
 public enum HeapTrim {
     private typealias Trim = @convention(c) (Int) -> Int32
     private static let trim: Trim? = {
@@ -16,29 +19,40 @@ public enum HeapTrim {
         return nil
         #endif
     }()
-    private static let lastRun = Mutex<Double>(-.infinity)
+    private struct State {
+        /// When the last trim ran or is scheduled to run, on the monotonic clock.
+        var last: Double?
+        /// What the scheduled trim runs after it, for every caller that asked since.
+        var after: [@Sendable () -> Void] = []
+    }
+    private static let state = Mutex(State())
+    private static let interval = 10.0
 
-    /// Trims the heap, then runs `also`, on a background queue (both at most once in 10 s).
+    /// Trims the heap, then runs `also`, on a background queue. Within 10 s of the last trim, one
+    /// is scheduled for the end of that window instead (once, running every caller's `also`), so
+    /// that what was freed last is given back too.
     public static func soon(also: @escaping @Sendable () -> Void = {}) {
         guard let trim else { return }
         let now = MonotonicClock.seconds()
-        let due = lastRun.withLock { last -> Bool in
-            guard now - last >= 10 else { return false }
-            last = now
-            return true
+        let delay = state.withLock { s -> Double? in
+            s.after.append(also)
+            if let previous = s.last, now < previous + interval {
+                // A trim is scheduled after this moment already: it runs `also` too.
+                guard now >= previous else { return nil }
+                s.last = previous + interval
+                return previous + interval - now
+            }
+            s.last = now
+            return 0
         }
-        guard due else { return }
-        DispatchQueue.global(qos: .utility).async {
+        guard let delay else { return }
+        DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + delay) {
+            let after = state.withLock { s -> [@Sendable () -> Void] in
+                defer { s.after.removeAll() }
+                return s.after
+            }
             _ = trim(0)
-            also()
+            for work in after { work() }
         }
-    }
-
-    /// Trims the heap now, on the caller's thread; false where `malloc_trim` does not exist.
-    @discardableResult
-    public static func now() -> Bool {
-        guard let trim else { return false }
-        _ = trim(0)
-        return true
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import EdgePlatform
 import EdgeWorker
 import Foundation
 import NIOCore

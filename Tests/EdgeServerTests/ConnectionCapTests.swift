@@ -3,16 +3,6 @@ import EdgeJSON
 import Foundation
 import Testing
 
-/// Waits until `condition` holds, up to `timeout` seconds; returns whether it did.
-func eventually(timeout: Double = 5, _ condition: () -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() {
-        if Date() > deadline { return false }
-        try? await Task.sleep(nanoseconds: 10_000_000)
-    }
-    return true
-}
-
 /// Connections one client can hold: the loopback clients here come from 127.0.0.1, which a default
 /// config trusts as a proxy, so every test names its trusted proxies.
 @Suite("Runner: connection caps", .serialized)
