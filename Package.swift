@@ -80,7 +80,9 @@ let package = Package(
             "FlagsWorker", "EdgeWorker", "EdgeKV", "EdgeJSON", "FlagEngine",
             "EdgeServer",  // the runner's outbound fetch, against a real webhook receiver
             .product(name: "Crypto", package: "swift-crypto"),  // forging JWTs for the attack tests
-        ]),
+        ],
+        // Fixtures/store.json: a store written by the old code path (`scripts/fixture-store`).
+        resources: [.copy("Fixtures")]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker", "EdgeKV", "EdgeJSON"]),
         .testTarget(name: "EdgeReplicationTests", dependencies: [
             "EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgeServer",
