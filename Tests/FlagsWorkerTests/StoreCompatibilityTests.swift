@@ -70,6 +70,7 @@ import Testing
                 actual = actual.removing("tokens")
                 #expect(access != nil, "\(label): no access token in \(answer.jsonString)")
             }
+            actual = StoreFixture.withoutFieldsAddedSince(actual, comparedTo: expected)
             let differences = JSONDifference.between(expected, actual)
             #expect(differences.isEmpty, "\(label): \(differences.joined(separator: "; "))")
         }
@@ -79,6 +80,32 @@ import Testing
 /// The fixture: the old store's records, its settings, and the replays with their old answers.
 struct StoreFixture {
     static let accessPlaceholder = "$ACCESS"
+
+    /// Fields the FeatureSignals answers gained after the fixture was recorded, by decision (the
+    /// reference server's fields: a flag's `category` and `status`, an API key's `expires_at`), with
+    /// the value each takes for a record stored before it existed. Only these, only with exactly
+    /// these values, and only where the old answer lacked the field, are not a difference.
+    static let fieldsAddedSince: [String: JSONValue] = ["category": "release", "status": "active", "expires_at": .null]
+
+    /// `actual` without the added fields the old answer `expected` lacks, where they hold their
+    /// defaults; objects and arrays are compared member by member.
+    static func withoutFieldsAddedSince(_ actual: JSONValue, comparedTo expected: JSONValue) -> JSONValue {
+        switch (actual, expected) {
+        case (.object(var fields), .object(let old)):
+            for (name, value) in fields {
+                if old[name] == nil, fieldsAddedSince[name] == value {
+                    fields.removeValue(forKey: name)
+                } else if let before = old[name] {
+                    fields[name] = withoutFieldsAddedSince(value, comparedTo: before)
+                }
+            }
+            return .object(fields)
+        case (.array(let items), .array(let old)) where items.count == old.count:
+            return .array(zip(items, old).map { withoutFieldsAddedSince($0, comparedTo: $1) })
+        default:
+            return actual
+        }
+    }
 
     struct Record {
         var binding: String
