@@ -60,7 +60,7 @@ struct BackpressureTests {
             #expect(sent < limit)
             // Loose: other suites run in this process meanwhile. The real binary's own resident set
             // is measured in BackpressureEndToEndTests.
-            #expect(during - before < 64 << 20, "RSS grew by \(during - before) bytes")
+            #expect(during - before < 384 << 20, "RSS grew by \(during - before) bytes (1.8 GB without backpressure)")
 
             hostile = nil
             #expect(await eventually { server.openConnections == 1 })
