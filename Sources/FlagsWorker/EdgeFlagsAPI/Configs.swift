@@ -32,8 +32,7 @@ enum Configs {
     static func setOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         let body = try Body(call.request)
-        try body.require("value")
-        let value = body.fields["value"]!
+        guard let value = body["value"] else { throw .validation("Missing required fields: value") }
         try Project.requireEnvironment(call, environment)
         return try await resource.change(call, key: key, environment: environment) { (record: inout [String: JSONValue]) throws(APIError) in
             var environments = record["environments"]?.objectValue ?? [:]
