@@ -72,7 +72,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
-        ]),
+        ],
+        // The console's HTML, CSS and ES modules, compiled into the binary by the plugin below.
+        exclude: ["Console/Assets"], plugins: ["ConsoleAssetsPlugin"]),
+        // Build time only: the console's asset files → one Swift source of string literals.
+        .executableTarget(name: "ConsoleAssetCompiler"),
+        .plugin(name: "ConsoleAssetsPlugin", capability: .buildTool(), dependencies: ["ConsoleAssetCompiler"],
+                path: "Sources/ConsoleAssetsPlugin"),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
         .testTarget(name: "EdgeKVTests", dependencies: ["EdgeKV", "EdgeJSON", "EdgePlatform"]),

@@ -2,6 +2,8 @@ import EdgeJSON
 import EdgeWorker
 
 /// `POST /v1/auth/register|login|refresh|logout`: accounts, JWT pairs, rotating refresh tokens.
+/// The console's session routes (`ConsoleSession`) run the same steps and differ only in where the
+/// refresh token travels (a cookie instead of the body).
 enum FSAuth {
     static let environments: [(slug: String, name: String)] = [("dev", "Development"), ("staging", "Staging"),
                                                                 ("production", "Production")]
@@ -11,6 +13,15 @@ enum FSAuth {
     /// environments `dev`, `staging`, `production`. The email index is written last: until it is,
     /// no account exists, and a failure before it deletes what was written.
     static func register(_ call: PublicCall) async throws(APIError) -> Response {
+        let (user, org, tokens) = try await createAccount(call)
+        return .json(["user": FSShape.user(user), "organization": FSShape.organization(org), "tokens": tokens.json],
+                     status: 201)
+    }
+
+    /// Registration itself: the records, then a new session; the caller chooses how to answer.
+    static func createAccount(_ call: PublicCall) async throws(APIError)
+        -> (user: [String: JSONValue], org: [String: JSONValue], pair: SessionTokens.Pair)
+    {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
@@ -66,14 +77,19 @@ enum FSAuth {
         }
         let tokens = try await startSession(call, userID: user["id"]?.stringValue ?? "", orgID: org["id"]?.stringValue ?? "",
                                             role: .owner)
-        return .json(["user": FSShape.user(user), "organization": FSShape.organization(org), "tokens": tokens.json],
-                     status: 201)
+        return (user, org, tokens)
     }
 
     /// An unknown email runs the same scrypt work as a wrong password and gets the same answer.
     /// Failures are counted per email and client address (`LoginLockout`): an address that keeps
     /// guessing is slowed, then refused, and never the owner's own address.
     static func login(_ call: PublicCall) async throws(APIError) -> Response {
+        let (user, tokens) = try await signIn(call)
+        return .json(["user": FSShape.user(user, full: false), "tokens": tokens.json])
+    }
+
+    /// The checks of a login (lockout, password) and a new session for the user.
+    static func signIn(_ call: PublicCall) async throws(APIError) -> (user: [String: JSONValue], pair: SessionTokens.Pair) {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
@@ -92,7 +108,7 @@ enum FSAuth {
         }
         service.lockout.recordSuccess(email, address: address)
         let tokens = try await startSession(call, userID: userID, orgID: orgID, role: role)
-        return .json(["user": FSShape.user(user, full: false), "tokens": tokens.json])
+        return (user, tokens)
     }
 
     /// Rotates: the presented refresh token is spent and a new pair returned. A spent one presented
@@ -101,11 +117,17 @@ enum FSAuth {
         let body = try call.featureSignalsBody()
         guard let presented = try body.string("refresh_token") else { throw .fsInvalidBody }
         let invalid = APIError.fs(401, "invalid refresh token")
-        let service = call.service
-        guard let claims = await service.sessions.verify(presented, issuer: SessionTokens.refreshIssuer, now: call.now) else {
+        guard let claims = await call.service.sessions.verify(presented, issuer: SessionTokens.refreshIssuer, now: call.now) else {
             throw invalid
         }
-        let pair = try await service.writes.run { () async throws(APIError) -> SessionTokens.Pair in
+        return .json(try await rotate(call, claims: claims).json)
+    }
+
+    /// Spends the refresh token of `claims` for a new pair; a spent one revokes its whole session.
+    static func rotate<Who>(_ call: Call<Who>, claims: SessionClaims) async throws(APIError) -> SessionTokens.Pair {
+        let invalid = APIError.fs(401, "invalid refresh token")
+        let service = call.service
+        return try await service.writes.run { () async throws(APIError) -> SessionTokens.Pair in
             guard let session = try service.accounts.session(claims.sid), session["revoked_at"] == nil else { throw invalid }
             guard session["refresh_jti"]?.stringValue == claims.jti.value else {
                 try await service.accounts.revoke(session: claims.sid, now: call.now, ttl: service.settings.refreshTTLSeconds)
@@ -124,7 +146,6 @@ enum FSAuth {
                                               ttl: service.settings.refreshTTLSeconds)
             return pair
         }
-        return .json(pair.json)
     }
 
     /// Revokes the access token and its whole session (every refresh token of the login).
@@ -132,9 +153,13 @@ enum FSAuth {
         let claims = call.member.claims
         try await call.service.accounts.revoke(tokenID: claims.jti.value, expiresAt: claims.exp.value.timeIntervalSince1970,
                                                now: call.now)
-        try await call.service.accounts.revoke(session: claims.sid, now: call.now,
-                                               ttl: call.service.settings.refreshTTLSeconds)
+        try await endSession(call, claims.sid)
         return Response(status: 204, bytes: [])
+    }
+
+    /// Revokes every token of the login session `sid`.
+    static func endSession<Who>(_ call: Call<Who>, _ sid: String) async throws(APIError) {
+        try await call.service.accounts.revoke(session: sid, now: call.now, ttl: call.service.settings.refreshTTLSeconds)
     }
 
     private static func startSession<Who>(_ call: Call<Who>, userID: String, orgID: String, role: Role) async throws(APIError)

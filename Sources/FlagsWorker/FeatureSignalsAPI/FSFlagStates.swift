@@ -34,6 +34,18 @@ enum FSFlagStates {
         return .json(shape(try load(call, project: project, flag: flag, env: env).record))
     }
 
+    /// Every stored state of the project's flags, in one read: what a flag list shows as one switch
+    /// per environment (a flag with no state in an environment is off there).
+    static func list(_ call: MemberCall) async throws(APIError) -> Response {
+        let project = call.parameter("id")
+        _ = try call.ownedProject(project)
+        let states = try call.service.flags.records(prefix: KeyLayout.flagStates(project))
+        return .json(.array(states.map { state -> JSONValue in
+            ["flag_key": state["flag_key"] ?? .null, "env_id": state["env_id"] ?? .null,
+             "enabled": .bool(state["enabled"]?.boolValue ?? false)]
+        }))
+    }
+
     /// A partial upsert of the state.
     static func update(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id"), key = call.parameter("key"), env = call.parameter("envID")

@@ -4,7 +4,9 @@ import EdgeWorker
 /// A FeatureSignals resource kept by key inside a project — flags and segments — and the steps
 /// their routes share: the project must be the caller's, a taken key is a 409, a record of the
 /// other dialect under the same key is not this resource, updates bump `version`, and every change
-/// is recorded (audit, webhooks, streams).
+/// is recorded (audit, webhooks, streams). A read and an update answer `ETag: "<version>"`, and an
+/// update with `If-Match` is refused (409) when the stored version differs — the console's
+/// "someone else changed this flag".
 struct FSKeyedResource: Sendable {
     typealias Merge = @Sendable (Body, inout [String: JSONValue]) throws(APIError) -> Void
 
@@ -36,7 +38,8 @@ struct FSKeyedResource: Sendable {
     func get(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
-        return .json(shape(try load(call, project: project, key: call.parameter("key"))))
+        let record = try load(call, project: project, key: call.parameter("key"))
+        return .json(shape(record), headers: Self.versionTag(record))
     }
 
     /// `key` and `name` are required; `initial` holds the defaults the body may override.
@@ -69,6 +72,7 @@ struct FSKeyedResource: Sendable {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             _ = try call.ownedProject(project)
             let before = try load(call, project: project, key: key)
+            try Versioning.check(call.request, current: Versioning.version(of: before))
             var after = before
             try merge(body, &after)
             after["version"] = .number(Double(Versioning.version(of: before) + 1))
@@ -77,8 +81,13 @@ struct FSKeyedResource: Sendable {
             try await call.recordFeatureSignals(.update, event: "\(type).updated", resourceType: type, key: key,
                                                 id: before["id"]?.stringValue, project: project, before: shape(before),
                                                 after: shape(after))
-            return .json(shape(after))
+            return .json(shape(after), headers: Self.versionTag(after))
         }
+    }
+
+    /// `ETag: "<version>"`, what `If-Match` names on the next update.
+    static func versionTag(_ record: [String: JSONValue]) -> Headers {
+        ["ETag": "\"\(Versioning.version(of: record))\""]
     }
 
     func delete(_ call: MemberCall) async throws(APIError) -> Response {

@@ -31,6 +31,8 @@ enum FeatureSignalsRoutes {
                   FSEnvironments.delete),
             route("GET", "/v1/projects/{id}/flags", read, .management, management, "A project's flags", FSFlags.list),
             route("POST", "/v1/projects/{id}/flags", write, .management, management, "Create a flag", FSFlags.create),
+            route("GET", "/v1/projects/{id}/flag-states", read, .management, management,
+                  "Whether each flag is on, in every environment (one read for a flag list)", FSFlagStates.list),
             route("GET", "/v1/projects/{id}/flags/{key}", read, .management, management, "A flag", FSFlags.get),
             route("PUT", "/v1/projects/{id}/flags/{key}", write, .management, management, "Update a flag (partial)", FSFlags.update),
             route("DELETE", "/v1/projects/{id}/flags/{key}", write, .management, management, "Delete a flag", FSFlags.delete),

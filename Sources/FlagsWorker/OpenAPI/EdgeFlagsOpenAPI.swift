@@ -25,7 +25,9 @@ enum EdgeFlagsOpenAPI {
             "paths": .object(paths),
             "components": ["securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"],
                                                "jwt": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"],
-                                               "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"]],
+                                               "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
+                                               "consoleSession": ["type": "apiKey", "in": "cookie",
+                                                                  "name": .string(ConsoleSession.refreshCookie)]],
                            "schemas": .object(Schemas.all.merging(Schemas.featureSignals) { first, _ in first })],
         ]
     }
@@ -58,7 +60,11 @@ enum EdgeFlagsOpenAPI {
             responses[success.0] = ["description": "Success",
                                     "content": ["application/json": ["schema": ref(success.1)]]]
         }
-        if route.policy.authentication != .none {
+        if route.policy.authentication == .consoleSession {
+            op["security"] = [["consoleSession": []]]
+            responses["401"] = error("No valid refresh cookie")
+            responses["429"] = error("Rate limit exceeded (see Retry-After)")
+        } else if route.policy.authentication != .none {
             op["security"] = [["bearer": []]]
             responses["401"] = error("Missing, unknown, revoked or expired token")
             responses["403"] = error("Insufficient permissions")
@@ -76,6 +82,10 @@ enum EdgeFlagsOpenAPI {
         if route.method == "GET" && route.path == "/api/v1/flags/{key}" { responses["400"] = error("Invalid context JSON") }
         if answersNotModified(route) && route.path != "/api/v1/audit" {
             responses["304"] = ["description": "Not modified (If-None-Match)"]
+        }
+        if route.tag == "console" {
+            if route.method == "GET" || route.path.hasSuffix("/logout") { responses.removeValue(forKey: "200") }
+            responses.merge(ConsoleRoutes.openAPIResponses(route)) { $1 }
         }
         op["responses"] = .object(responses)
         return .object(op)

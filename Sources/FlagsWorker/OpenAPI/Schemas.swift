@@ -148,6 +148,7 @@ enum Schemas {
     private static let segmentFields: [String: JSONValue] = ["name": nullable(string), "description": nullable(string)]
 
     static let requestBody: [String: String] = [
+        "POST /console/session": "FSLoginInput", "POST /console/session/register": "FSRegisterInput",
         "POST /api/v1/tokens": "TokenInput", "POST /api/v1/flags": "FlagInput", "PUT /api/v1/flags/{key}": "FlagUpdate",
         "PUT /api/v1/flags/{key}/environments/{env}": "FlagOverride", "POST /api/v1/configs": "ConfigInput",
         "PUT /api/v1/configs/{key}": "ConfigUpdate", "PUT /api/v1/configs/{key}/environments/{env}": "EnvironmentValue",
@@ -158,6 +159,8 @@ enum Schemas {
 
     static let responses: [String: (String, String)] = [
         "GET /health": ("200", "Health"), "GET /openapi.json": ("200", "OpenAPIDocument"),
+        "POST /console/session": ("200", "ConsoleSession"), "POST /console/session/register": ("201", "ConsoleSession"),
+        "POST /console/session/refresh": ("200", "ConsoleSession"),
         "POST /api/v1/tokens": ("201", "TokenCreated"), "GET /api/v1/tokens": ("200", "TokenList"),
         "DELETE /api/v1/tokens/{hash}": ("200", "Success"),
         "GET /api/v1/flags": ("200", "FlagList"), "POST /api/v1/flags": ("201", "FlagEnvelope"),
@@ -211,6 +214,10 @@ enum Schemas {
         "FSRegistered": object(["user": ref("FSUser"), "organization": ref("FSOrganization"), "tokens": ref("FSTokens")],
                                required: ["user", "organization", "tokens"]),
         "FSLoggedIn": object(["user": ref("FSUser"), "tokens": ref("FSTokens")], required: ["user", "tokens"]),
+        // The console's sign-in: no refresh token in the body (it is in an HttpOnly cookie).
+        "ConsoleSession": object(["access_token": string, "expires_at": integer, "csrf_token": string, "user": ref("FSUser"),
+                                  "org_id": string, "role": string],
+                                 required: ["access_token", "expires_at", "csrf_token", "user", "org_id", "role"]),
         "FSProject": object(["id": uuid, "org_id": uuid, "name": string, "slug": string, "created_at": timestamp,
                              "updated_at": timestamp]),
         "FSProjectList": array(ref("FSProject")),
@@ -229,6 +236,7 @@ enum Schemas {
                           "prerequisites": array(string), "mutual_exclusion_group": string, "expires_at": timestamp,
                           "created_at": timestamp, "updated_at": timestamp]),
         "FSFlagList": array(ref("FSFlag")),
+        "FSFlagSwitchList": array(object(["flag_key": key, "env_id": uuid, "enabled": boolean])),
         "FSFlagState": object(["flag_id": uuid, "flag_key": key, "env_id": uuid, "enabled": boolean, "default_value": anyValue,
                                "rules": array(object(["priority": integer, "conditions": array(condition),
                                                       "match_type": string, "segment_keys": array(string),
@@ -315,7 +323,7 @@ enum Schemas {
         "POST /v1/projects": ("201", "FSProject"), "GET /v1/projects/{id}": ("200", "FSProject"),
         "GET /v1/projects/{id}/environments": ("200", "FSEnvironmentList"),
         "POST /v1/projects/{id}/environments": ("201", "FSEnvironment"),
-        "GET /v1/projects/{id}/flags": ("200", "FSFlagList"), "POST /v1/projects/{id}/flags": ("201", "FSFlag"),
+        "GET /v1/projects/{id}/flags": ("200", "FSFlagList"), "GET /v1/projects/{id}/flag-states": ("200", "FSFlagSwitchList"), "POST /v1/projects/{id}/flags": ("201", "FSFlag"),
         "GET /v1/projects/{id}/flags/{key}": ("200", "FSFlag"), "PUT /v1/projects/{id}/flags/{key}": ("200", "FSFlag"),
         "GET /v1/projects/{id}/flags/{key}/environments/{envID}": ("200", "FSFlagState"),
         "PUT /v1/projects/{id}/flags/{key}/environments/{envID}": ("200", "FSFlagState"),

@@ -65,6 +65,8 @@ enum Authentication: Sendable, Equatable {
     case member(Role)
     /// A FeatureSignals `fs_` API key in `X-API-Key`.
     case apiKey
+    /// The console's refresh cookie with its CSRF header: `ConsoleSession`.
+    case consoleSession
 }
 
 /// What an `ff_` token must be allowed to call a route.
@@ -84,6 +86,8 @@ enum CredentialLocation: Sendable, Equatable {
     /// The header, or this query parameter: browsers' `EventSource` and `WebSocket` cannot set
     /// headers, so the streams take `?token=` and `?api_key=`.
     case headerOrQuery(String)
+    /// This cookie (`HttpOnly`): the console's refresh token, which its JavaScript never sees.
+    case cookie(String)
 
     var queryParameter: String? {
         if case .headerOrQuery(let name) = self { return name }

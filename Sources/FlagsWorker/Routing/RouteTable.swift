@@ -4,6 +4,7 @@ import EdgeWorker
 enum RouteTable {
     /// The router and `/openapi.json` are both made from this list.
     static let all: [Route] = ServiceRoutes.all + EdgeFlagsRoutes.all + FeatureSignalsRoutes.all
+        + ConsoleRoutes.all
 
     static let router: Router<Route> = {
         var router = Router<Route>()
