@@ -21,6 +21,9 @@ struct ConsoleBrowserTests {
         let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker", vars: ["PASSWORD_SCRYPT_N": "16384"])
         try "JWT_SECRET=a-console-end-to-end-secret-of-more-than-32-bytes\n"
             .write(toFile: dir + "/.dev.vars", atomically: true, encoding: .utf8)
+        // A deployment without accounts signs in with an admin token of the seeded project `default`.
+        let admin = try EdgeworkerBinary.run(["token", "create", "--project", "default", "--permissions", "*", "--name", "admin"],
+                                             in: dir).out.trimmingCharacters(in: .whitespacesAndNewlines)
         let (server, port) = try EdgeworkerBinary.serve(in: dir)
         let base = "http://127.0.0.1:\(port)"
         // Screenshots stay after the run (the workspace does not): where to look when it fails.
@@ -31,9 +34,12 @@ struct ConsoleBrowserTests {
             try? FileManager.default.removeItem(atPath: dir)
         }
 
+        try #require(try http("POST", base + "/api/v1/flags", token: admin,
+                              body: #"{"key":"edge-banner","enabled":false,"type":"boolean","value":true}"#).status == 201)
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, base, screenshots]
+        process.arguments = ["python3", Self.script, base, screenshots, admin]
         let out = NSTemporaryDirectory() + "edgeworker-console-out-\(UUID().uuidString)"
         let err = out + ".err"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
@@ -79,6 +85,20 @@ struct ConsoleBrowserTests {
         #expect(seen["narrow_switch_visible"] == true)
         #expect(seen["refresh_after_sign_out"]?.doubleValue == 401)
         #expect(seen["signed_in_again"] == true)
+
+        // Signed in with the admin token: the EdgeFlags pages of its project.
+        #expect(seen["bad_token_error"] == "This token is unknown, revoked or expired.")
+        #expect(seen["edge_switch_after"] == true && seen["edge_staging_after"] == false)
+        let ciToken = try #require(seen["ci_token"]?.stringValue)
+        #expect(ciToken.hasPrefix("ff_"))
+        #expect(seen["ci_listed_after_revoke"]?.doubleValue == 0)
+        #expect(try http("GET", base + "/api/v1/flags", token: ciToken).status == 401, "revoked in the console")
+        #expect(seen["token_forgotten_on_reload"] == true)
+        for (environment, expected) in [("production", true), ("staging", false)] {
+            let answer = try http("POST", base + "/api/v1/evaluate", token: admin,
+                                  body: #"{"context":{"user_id":"u1","environment":"\#(environment)"}}"#)
+            #expect(answer.json["flags"]?["edge-banner"] == .bool(expected), "\(environment): \(answer.json)")
+        }
 
         // The value the console set, served by both dialects' evaluation.
         let targeted = try evaluate(base + "/v1/evaluate", apiKey: fsKey,

@@ -1,6 +1,9 @@
 """Drives the flag console in headless Chromium as a person would: by labels and visible text.
 
-Usage: console_browser.py BASE_URL SCREENSHOT_DIR
+Usage: console_browser.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN
+
+ADMIN_TOKEN: an ff_ token with `*` for the project `default`, where the flag `edge-banner` exists
+(the sign-in of a deployment without accounts).
 
 Prints one JSON document of what it saw (the secrets the console showed once, what the conflict
 and the audit log said, the status of the session after sign-out) for ConsoleBrowserTests to
@@ -21,7 +24,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-BASE, SHOTS = sys.argv[1], sys.argv[2]
+BASE, SHOTS, ADMIN = sys.argv[1], sys.argv[2], sys.argv[3]
 os.makedirs(SHOTS, exist_ok=True)
 seen = {"screenshots": SHOTS}
 shot_number = 0
@@ -257,6 +260,41 @@ try:
     type_into("Password", "correct-horse-battery").send_keys(Keys.ENTER)
     heading("Flags")
     seen["signed_in_again"] = True
+    button("Sign out").click()
+    heading("Sign in to the flag console")
+
+    # A deployment without accounts: an ff_ admin token, kept in memory only.
+    button("Use an admin token").click()
+    type_into("Admin token", "ff_not_a_real_token")
+    button("Sign in with token").click()
+    token_field = by_label("Admin token")
+    wait.until(lambda _: token_field.get_attribute("aria-invalid") == "true")
+    seen["bad_token_error"] = driver.find_element(By.ID, token_field.get_attribute("id") + "-error").text
+    type_into("Admin token", ADMIN)
+    button("Sign in with token").click()
+    heading("Flags")
+    named("edge-banner in production").click()
+    text_appears("edge-banner is on in production.")
+    seen["edge_switch_after"] = named("edge-banner in production").is_selected()
+    seen["edge_staging_after"] = named("edge-banner in staging").is_selected()
+    shot("token-flags")
+    link("Tokens").click()
+    heading("Tokens")
+    text_appears("Revoke admin")
+    type_into("Token name", "ci")
+    button("Create token").click()
+    seen["ci_token"] = by_label("New ff_ token").get_attribute("value")
+    button("Revoke ci").click()
+    text_appears("Token ci revoked.")
+    seen["ci_listed_after_revoke"] = len(driver.find_elements(By.XPATH, "//button[normalize-space(.)='Revoke ci']"))
+    shot("token-tokens")
+    link("Audit log").click()
+    heading("Audit log")
+    text_appears("edge-banner")
+    shot("token-audit")
+    driver.refresh()
+    heading("Sign in to the flag console")
+    seen["token_forgotten_on_reload"] = True
     print(json.dumps(seen))
 except Exception:
     try:

@@ -36,6 +36,25 @@ function adopt(data) {
   return session;
 }
 
+/**
+ * Signs in with an `ff_` admin token (deployments without accounts): it stays in this module's
+ * memory only, so a reload asks for it again; signing out forgets it (revoking it is the Tokens
+ * page's business, not sign-out's).
+ */
+export async function signInWithToken(token) {
+  session = { accessToken: token.trim(), kind: "token" };
+  try {
+    const { data } = await api("GET", "/api/v1/project");
+    await api("GET", "/api/v1/tokens");
+    session.project = data;
+    return session;
+  } catch (error) {
+    session = null;
+    if (error.status === 403) throw new APIError(403, "This token is not an admin token (its permissions must include *).");
+    throw error;
+  }
+}
+
 export async function signIn(email, password) {
   return adopt(await sessionCall("/console/session", { email, password }));
 }
@@ -59,6 +78,7 @@ export async function restore() {
 }
 
 export async function signOut() {
+  if (session?.kind === "token") { session = null; return; }
   const csrf = session?.csrf || csrfFromCookie();
   session = null;
   await sessionCall("/console/session/logout", null, csrf);
@@ -109,10 +129,13 @@ export async function api(method, path, { body, headers = {}, apiKey } = {}) {
     if (body !== undefined) all["Content-Type"] = "application/json";
     if (apiKey) all["X-API-Key"] = apiKey;
     else if (session) all.Authorization = "Bearer " + session.accessToken;
-    return send(path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit" });
+    // EdgeFlags reads are cacheable for seconds: "no-cache" revalidates (a 304 by ETag) so that
+    // a page shows what was just changed.
+    return send(path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), credentials: "omit",
+                        cache: "no-cache" });
   };
   let response = await attempt();
-  if (response.status === 401 && !apiKey && session) {
+  if (response.status === 401 && !apiKey && session && session.kind !== "token") {
     if (await restore()) response = await attempt();
   }
   const data = response.status === 204 ? null : await readJSON(response);

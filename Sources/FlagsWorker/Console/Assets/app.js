@@ -8,6 +8,7 @@ import { flagPage } from "./flag.js";
 import { keysPage } from "./keys.js";
 import { auditPage } from "./audit.js";
 import { projectsPage } from "./projects.js";
+import { edgeAuditPage, edgeFlagsPage, edgeTokensPage } from "./edge.js";
 
 /** What every page works on: the projects of the organization and the chosen one's environments. */
 export const state = { projects: [], project: null, environments: [] };
@@ -17,6 +18,13 @@ const pages = [
   { path: "keys", title: "API keys and tokens", render: keysPage },
   { path: "audit", title: "Audit log", render: auditPage },
   { path: "projects", title: "Projects and environments", render: projectsPage },
+];
+
+/** Signed in with an ff_ admin token: its one project, through the EdgeFlags API. */
+const tokenPages = [
+  { path: "flags", title: "Flags", render: edgeFlagsPage },
+  { path: "tokens", title: "Tokens", render: edgeTokensPage },
+  { path: "audit", title: "Audit log", render: edgeAuditPage },
 ];
 
 const main = document.getElementById("main");
@@ -42,7 +50,7 @@ export async function loadProjects(preferred) {
   }
 }
 
-function renderBar(active) {
+function renderBar(active, available) {
   const projectSelect = h("select", { id: "project-select", onchange: async (event) => {
     await loadProjects(event.target.value);
     route();
@@ -54,10 +62,11 @@ function renderBar(active) {
   } }, "Sign out");
   bar.replaceChildren(
     h("span", { class: "brand" }, "Flag console"),
-    h("nav", { "aria-label": "Main" }, h("ul", {}, pages.map((page) =>
+    h("nav", { "aria-label": "Main" }, h("ul", {}, available.map((page) =>
       h("li", {}, h("a", { href: "#/" + page.path, "aria-current": page.path === active ? "page" : false }, page.title))))),
-    h("label", { for: "project-select" }, "Project", projectSelect),
-    h("span", { class: "who" }, h("span", { class: "muted" }, current()?.user?.email || ""), signOutButton));
+    current()?.kind === "token" ? h("span", {}, `Project ${current().project?.name || current().project?.id || ""}`)
+      : h("label", { for: "project-select" }, "Project", projectSelect),
+    h("span", { class: "who" }, h("span", { class: "muted" }, current()?.user?.email || "admin token"), signOutButton));
   bar.hidden = false;
 }
 
@@ -70,16 +79,21 @@ async function route() {
   if (!current()) {
     bar.hidden = true;
     signInPage(async () => {
-      await loadProjects();
+      if (current().kind !== "token") await loadProjects();
       if (location.hash === "#/flags") route(); else location.hash = "#/flags";
     });
     return;
   }
   if (path === "signin" || path === "") { location.hash = "#/flags"; return; }
   try {
-    if (!state.project) await loadProjects();
     const [first, ...rest] = path.split("/");
-    renderBar(first);
+    if (current().kind === "token") {
+      renderBar(first, tokenPages);
+      await (tokenPages.find((p) => p.path === first) || tokenPages[0]).render();
+      return;
+    }
+    if (!state.project) await loadProjects();
+    renderBar(first, pages);
     if (first === "flags" && rest.length) {
       await flagPage(decodeURIComponent(rest.join("/")));
     } else {

@@ -61,9 +61,20 @@ function apiKeysSection(project) {
 }
 
 function tokensSection(project) {
+  const { form, message } = tokenCreator(project.id, ["read:flags", "read:configs", "write:flags", "write:configs"]);
+  return h("section", { class: "card", "aria-labelledby": "tokens-heading" }, h("h2", { id: "tokens-heading" }, "EdgeFlags ff_ tokens"),
+    h("p", { class: "muted" }, "For the EdgeFlags SDKs and POST /api/v1/evaluate (Authorization: Bearer), for this project."),
+    form, message);
+}
+
+/**
+ * The form that creates an ff_ token for `projectId` with some of `offered` permissions, and the
+ * place where its secret is shown once; `created` runs after (a list to refresh).
+ */
+export function tokenCreator(projectId, offered, created = () => {}) {
   const name = h("input", { type: "text", autocomplete: "off" });
-  const permissions = ["read:flags", "read:configs", "write:flags", "write:configs"].map((permission) => {
-    const box = h("input", { type: "checkbox", id: "perm-" + permission.replace(":", "-"), checked: permission.startsWith("read") });
+  const permissions = offered.map((permission) => {
+    const box = h("input", { type: "checkbox", id: "perm-" + permission.replace(/\W/g, "-"), checked: permission.startsWith("read") });
     box.value = permission;
     return box;
   });
@@ -71,7 +82,8 @@ function tokensSection(project) {
   const button = h("button", { type: "submit" }, "Create token");
   const form = h("form", { novalidate: true }, field("Token name", name, { name: "name" }),
     h("fieldset", {}, h("legend", {}, "Permissions"), permissions.map((box) =>
-      h("span", { class: "switch" }, box, h("label", { for: box.id }, box.value), " "))), h("p", {}, button));
+      h("span", { class: "switch" }, box, h("label", { for: box.id }, box.value === "*" ? "* (admin)" : box.value), " "))),
+    h("p", {}, button));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.replaceChildren();
@@ -79,15 +91,14 @@ function tokensSection(project) {
     if (!name.value.trim()) return showFieldError(form, "name", "Give the token a name (where it is used).");
     const chosen = permissions.filter((box) => box.checked).map((box) => box.value);
     try {
-      const { data } = await busy(button, () => api("POST", "/api/v1/tokens", { body: { name: name.value.trim(), project_id: project.id, permissions: chosen } }));
+      const { data } = await busy(button, () => api("POST", "/api/v1/tokens", { body: { name: name.value.trim(), project_id: projectId, permissions: chosen } }));
       message.replaceChildren(secretBox("New ff_ token", data.token));
       name.value = "";
+      await created();
     } catch (error) {
       const text = error.status === 403 ? "Only an owner or an admin may create tokens." : error.message;
       message.replaceChildren(notice(text, "bad"));
     }
   });
-  return h("section", { class: "card", "aria-labelledby": "tokens-heading" }, h("h2", { id: "tokens-heading" }, "EdgeFlags ff_ tokens"),
-    h("p", { class: "muted" }, "For the EdgeFlags SDKs and POST /api/v1/evaluate (Authorization: Bearer), for this project."),
-    form, message);
+  return { form, message };
 }

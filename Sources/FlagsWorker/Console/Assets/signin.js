@@ -1,6 +1,6 @@
 // Sign in with email and password, or create an account (organization, default project and its
 // environments: the FeatureSignals register flow).
-import { register, signIn } from "./api.js";
+import { register, signIn, signInWithToken } from "./api.js";
 import { busy, field, h, notice, showFieldError } from "./dom.js";
 import { show } from "./app.js";
 
@@ -57,14 +57,36 @@ export function signInPage(done) {
     });
     return form;
   };
+  const tokenForm = () => {
+    const token = h("input", { type: "password", autocomplete: "off", spellcheck: "false" });
+    const button = h("button", { type: "submit" }, "Sign in with token");
+    const form = h("form", { class: "card", novalidate: true },
+      field("Admin token", token, { name: "token", hint: "An ff_ token with the * permission, for a deployment without accounts. It is kept in this tab's memory only." }),
+      button);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.replaceChildren();
+      showFieldError(form, null);
+      if (!token.value.trim().startsWith("ff_")) return showFieldError(form, "token", "An EdgeFlags token starts with ff_.");
+      try {
+        await busy(button, () => signInWithToken(token.value));
+        await done();
+      } catch (error) {
+        showFieldError(form, "token", error.status === 401 ? "This token is unknown, revoked or expired." : error.message);
+      }
+    });
+    return form;
+  };
   const area = h("div", { class: "auth" });
-  const toggle = (creating) => {
-    area.replaceChildren(message, creating ? registerForm() : signInForm(),
-      h("p", {}, creating ? "Have an account? " : "New here? ",
-        h("button", { type: "button", class: "secondary", onclick: () => { message.replaceChildren(); toggle(!creating); } },
-          creating ? "Sign in instead" : "Create an account")));
+  const choice = (label, next) => h("button", { type: "button", class: "secondary", onclick: () => { message.replaceChildren(); toggle(next); } }, label);
+  const toggle = (mode) => {
+    const form = mode === "register" ? registerForm() : mode === "token" ? tokenForm() : signInForm();
+    area.replaceChildren(message, form, h("p", { class: "tabs" },
+      mode !== "signin" ? choice("Sign in with email", "signin") : null,
+      mode !== "register" ? choice("Create an account", "register") : null,
+      mode !== "token" ? choice("Use an admin token", "token") : null));
     area.querySelector("input").focus();
   };
   show("Sign in to the flag console", area);
-  toggle(false);
+  toggle("signin");
 }
