@@ -85,6 +85,14 @@ struct ConsoleBrowserTests {
         #expect(seen["narrow_switch_visible"] == true)
         #expect(seen["refresh_after_sign_out"]?.doubleValue == 401)
         #expect(seen["signed_in_again"] == true)
+        #expect(seen["member_invited"] == true)
+        let bob = try http("POST", base + "/v1/auth/login", token: nil,
+                           body: #"{"email":"bob@acme.example","password":"bobs-first-password"}"#)
+        #expect(bob.status == 200)
+        if let access = bob.json["tokens"]?["access_token"]?.stringValue {
+            let members = try http("GET", base + "/v1/members", token: access)
+            #expect(members.json.arrayValue?.first { $0["email"] == "bob@acme.example" }?["role"] == "developer")
+        }
 
         // Signed in with the admin token: the EdgeFlags pages of its project.
         #expect(seen["bad_token_error"] == "This token is unknown, revoked or expired.")

@@ -224,6 +224,20 @@ try:
     heading("Projects and environments")
     shot("projects")
 
+    # A member invited with a first password, then given another role.
+    link("Members").click()
+    heading("Members")
+    type_into("Member email", "bob@acme.example")
+    type_into("Member name", "Bob")
+    type_into("First password", "bobs-first-password")
+    Select(by_label("Role")).select_by_visible_text("viewer")
+    button("Invite member").click()
+    text_appears("Remove bob@acme.example")
+    Select(named("Role of bob@acme.example")).select_by_visible_text("developer")
+    text_appears("bob@acme.example is now developer.")
+    seen["member_invited"] = True
+    shot("members")
+
     # What the console's own JavaScript can reach: no refresh token, nothing in storage.
     seen["document_cookie"] = driver.execute_script("return document.cookie")
     seen["local_storage"] = driver.execute_script("return JSON.stringify(Object.assign({}, localStorage))")

@@ -8,6 +8,7 @@ import { flagPage } from "./flag.js";
 import { keysPage } from "./keys.js";
 import { auditPage } from "./audit.js";
 import { projectsPage } from "./projects.js";
+import { membersPage } from "./members.js";
 import { edgeAuditPage, edgeFlagsPage, edgeTokensPage } from "./edge.js";
 
 /** What every page works on: the projects of the organization and the chosen one's environments. */
@@ -18,6 +19,7 @@ const pages = [
   { path: "keys", title: "API keys and tokens", render: keysPage },
   { path: "audit", title: "Audit log", render: auditPage },
   { path: "projects", title: "Projects and environments", render: projectsPage },
+  { path: "members", title: "Members", render: membersPage },
 ];
 
 /** Signed in with an ff_ admin token: its one project, through the EdgeFlags API. */
