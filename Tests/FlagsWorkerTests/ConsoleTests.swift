@@ -182,6 +182,23 @@ struct ConsoleTests {
         #expect(await fs.call("POST", "/console/session/refresh", headers: cookieHeaders(session, csrf: session.csrf)).status == 401)
     }
 
+    @Test func aSignInPostedByAnotherSiteIsRefused() async throws {
+        let fs = try await FSHarness()
+        _ = try await register(fs)
+        let body = #"{"email":"ann@acme.io","password":"correct-horse"}"#
+        let forged = await fs.call("POST", "/console/session", body: body,
+                                   headers: ["Origin": "https://evil.example", "Host": "flags.example"])
+        #expect(forged.status == 403)
+        #expect(forged.headers.values("Set-Cookie").isEmpty)
+        #expect(await fs.call("POST", "/console/session", body: body, headers: ["Sec-Fetch-Site": "cross-site"]).status == 403)
+        #expect(await fs.call("POST", "/console/session/register",
+                              body: #"{"email":"eve@acme.io","password":"correct-horse","name":"Eve","org_name":"Eve"}"#,
+                              headers: ["Sec-Fetch-Site": "same-site"]).status == 403)
+        let own = await fs.call("POST", "/console/session", body: body,
+                                headers: ["Origin": "http://flags.example", "Host": "flags.example", "Sec-Fetch-Site": "same-origin"])
+        #expect(own.status == 200)
+    }
+
     @Test func consoleSignInHasTheAPIsLockout() async throws {
         let fs = try await FSHarness(vars: ["LOGIN_MAX_FAILURES": "3"])
         _ = try await register(fs)

@@ -41,8 +41,10 @@ enum ConsoleRoutes {
                                                                         "text/javascript": ["schema": ["type": "string"]]]],
                     "304": ["description": "Not modified (If-None-Match)"], "404": error("No such asset in this version")]
         case "POST /console/session":
-            return ["401": error("Invalid credentials"), "429": error("Too many attempts (see Retry-After)")]
-        case "POST /console/session/register": return ["429": error("Too many attempts (see Retry-After)")]
+            return ["401": error("Invalid credentials"), "403": error("Posted by another site's page"),
+                    "429": error("Too many attempts (see Retry-After)")]
+        case "POST /console/session/register":
+            return ["403": error("Posted by another site's page"), "429": error("Too many attempts (see Retry-After)")]
         case "POST /console/session/logout":
             return ["403": error("Missing or wrong X-CSRF-Token, or another origin"), "204": ["description": "Signed out"]]
         default: return ["403": error("Missing or wrong X-CSRF-Token, or another origin")]

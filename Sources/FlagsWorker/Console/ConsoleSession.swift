@@ -19,13 +19,18 @@ struct ConsoleSession: Caller {
     static let refreshCookie = "edgeflags_refresh"
     static let csrfCookie = "edgeflags_csrf"
     static let csrfHeader = "X-CSRF-Token"
+    static let crossSite = APIError.fs(403, "missing or wrong X-CSRF-Token, or a request from another site")
 
+    /// A sign-in posted by another site's page (login CSRF: the victim signed in as the attacker)
+    /// is refused like a cookie route's.
     static func signIn(_ call: PublicCall) async throws(APIError) -> Response {
+        guard isSameOrigin(call.request) else { throw crossSite }
         let (user, pair) = try await FSAuth.signIn(call)
         return started(call, pair, user: user, status: 200)
     }
 
     static func register(_ call: PublicCall) async throws(APIError) -> Response {
+        guard isSameOrigin(call.request) else { throw crossSite }
         let (user, _, pair) = try await FSAuth.createAccount(call)
         return started(call, pair, user: user, status: 201)
     }
@@ -123,7 +128,7 @@ extension Gate where Who == ConsoleSession {
                  let expected = ConsoleSession.csrfToken(session: claims.sid, secret: admission.service.settings.jwtSecret)
                  guard ConsoleSession.isSameOrigin(request), let presented = request.headers[ConsoleSession.csrfHeader],
                        ConsoleSession.sameBytes(presented, expected) else {
-                     throw .fs(403, "missing or wrong X-CSRF-Token, or a request from another site")
+                     throw ConsoleSession.crossSite
                  }
                  return ConsoleSession(claims: claims)
              })
