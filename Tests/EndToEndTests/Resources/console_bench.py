@@ -44,7 +44,7 @@ project = call("GET", "/v1/projects", token=token)[0]["id"]
 started = time.time()
 for number in range(COUNT):
     if number % 2000 == 0 and number:
-        # The access token lives 15 minutes; a fresh sign-in keeps a slow seed going.
+        # The access token lives TOKEN_TTL_MINUTES; a fresh sign-in keeps a slow seed going.
         token = call("POST", "/console/session", {"email": email, "password": password})["access_token"]
     call("POST", f"/v1/projects/{project}/flags", {"key": f"bulk-{number:05d}", "name": f"Bulk {number}",
                                                     "tags": ["bulk", f"group-{number % 10}"]}, token)

@@ -121,7 +121,7 @@ export function words(status, message, retryAfter) {
 
 /**
  * An API call with the access token. A 401 is answered once by a refresh (the access token lives
- * 15 minutes); the answer is `{ data, etag }`, or an `APIError` whose message is in words.
+ * TOKEN_TTL_MINUTES); the answer is `{ data, etag }`, or an `APIError` whose message is in words.
  */
 export async function api(method, path, { body, headers = {}, apiKey } = {}) {
   const attempt = async () => {
