@@ -18,7 +18,8 @@ struct ConsoleBrowserTests {
             Issue.record("chromium, chromium-driver or selenium is missing (scripts/test installs them)")
             return
         }
-        let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker", vars: ["PASSWORD_SCRYPT_N": "16384"])
+        let dir = try EdgeworkerBinary.makeWorkspace(main: "FlagsWorker", vars: ["PASSWORD_SCRYPT_N": "16384",
+                                                                                              "WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true"])
         try "JWT_SECRET=a-console-end-to-end-secret-of-more-than-32-bytes\n"
             .write(toFile: dir + "/.dev.vars", atomically: true, encoding: .utf8)
         // A deployment without accounts signs in with an admin token of the seeded project `default`.
@@ -86,6 +87,8 @@ struct ConsoleBrowserTests {
         #expect(seen["refresh_after_sign_out"]?.doubleValue == 401)
         #expect(seen["signed_in_again"] == true)
         #expect(seen["member_invited"] == true)
+        #expect((seen["webhook_received"]?.doubleValue ?? 0) >= 1)
+        #expect(seen["webhook_deliveries"]?.stringValue?.contains("delivered (200)") == true, "\(seen["webhook_deliveries"] ?? .null)")
         let bob = try http("POST", base + "/v1/auth/login", token: nil,
                            body: #"{"email":"bob@acme.example","password":"bobs-first-password"}"#)
         #expect(bob.status == 200)

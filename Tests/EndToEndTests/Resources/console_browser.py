@@ -10,9 +10,11 @@ and the audit log said, the status of the session after sign-out) for ConsoleBro
 check. Each page is saved as a PNG in SCREENSHOT_DIR; on a failure the last screen is saved too
 and the error goes to stderr with that folder's path.
 """
+import http.server
 import json
 import os
 import sys
+import threading
 import traceback
 import urllib.error
 import urllib.request
@@ -43,6 +45,23 @@ def browser():
 
 driver = browser()
 wait = WebDriverWait(driver, 20)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The webhook receiver: answers 200 and counts what it was sent."""
+    received = []
+
+    def do_POST(self):
+        Receiver.received.append(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *arguments):
+        pass
+
+
+receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
 
 
 def literal(text):
@@ -130,6 +149,16 @@ try:
     heading("Flags")
     text_appears("No flags yet.")
     shot("flags-empty")
+
+    # A webhook to a receiver on loopback, registered before the changes it will hear of.
+    link("Webhooks").click()
+    heading("Webhooks")
+    type_into("Webhook name", "receiver")
+    type_into("URL", f"http://127.0.0.1:{receiver.server_address[1]}/hook")
+    button("Register webhook").click()
+    text_appears("Deliveries of receiver")
+    link("Flags").click()
+    heading("Flags")
 
     # Create a flag: first a key the API refuses, whose error shows next to the Key field.
     link("New flag").click()
@@ -223,6 +252,17 @@ try:
     link("Projects and environments").click()
     heading("Projects and environments")
     shot("projects")
+
+    # The webhook's deliveries of the changes above.
+    link("Webhooks").click()
+    heading("Webhooks")
+    wait.until(lambda _: len(Receiver.received) > 0)
+    button("Deliveries of receiver").click()
+    text_appears("Recent deliveries of receiver")
+    text_appears("delivered (200)")
+    seen["webhook_deliveries"] = driver.find_element(By.CSS_SELECTOR, "main li").text
+    seen["webhook_received"] = len(Receiver.received)
+    shot("webhooks")
 
     # A member invited with a first password, then given another role.
     link("Members").click()
@@ -321,3 +361,4 @@ except Exception:
     sys.exit(1)
 finally:
     driver.quit()
+    receiver.shutdown()

@@ -9,6 +9,7 @@ import { keysPage } from "./keys.js";
 import { auditPage } from "./audit.js";
 import { projectsPage } from "./projects.js";
 import { membersPage } from "./members.js";
+import { webhooksPage } from "./webhooks.js";
 import { edgeAuditPage, edgeFlagsPage, edgeTokensPage } from "./edge.js";
 
 /** What every page works on: the projects of the organization and the chosen one's environments. */
@@ -20,6 +21,7 @@ const pages = [
   { path: "audit", title: "Audit log", render: auditPage },
   { path: "projects", title: "Projects and environments", render: projectsPage },
   { path: "members", title: "Members", render: membersPage },
+  { path: "webhooks", title: "Webhooks", render: webhooksPage },
 ];
 
 /** Signed in with an ff_ admin token: its one project, through the EdgeFlags API. */
