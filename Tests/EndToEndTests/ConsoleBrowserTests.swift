@@ -105,6 +105,8 @@ struct ConsoleBrowserTests {
         #expect(seen["ci_listed_after_revoke"]?.doubleValue == 0)
         #expect(try http("GET", base + "/api/v1/flags", token: ciToken).status == 401, "revoked in the console")
         #expect(seen["token_forgotten_on_reload"] == true)
+        #expect(seen["try_staging"] == "edge-banner false disabled", "\(seen["try_staging"] ?? .null)")
+        #expect(seen["try_production"] == "edge-banner true override", "\(seen["try_production"] ?? .null)")
         for (environment, expected) in [("production", true), ("staging", false)] {
             let answer = try http("POST", base + "/api/v1/evaluate", token: admin,
                                   body: #"{"context":{"user_id":"u1","environment":"\#(environment)"}}"#)

@@ -346,6 +346,20 @@ try:
     heading("Audit log")
     text_appears("edge-banner")
     shot("token-audit")
+    link("Try it").click()
+    heading("Try it")
+    type_into("Context (JSON)", '{"user_id": "u1", "environment": "staging"}')
+    button("Evaluate").click()
+    text_appears("Reason")
+    seen["try_staging"] = driver.find_element(By.CSS_SELECTOR, "main table tbody").text
+    type_into("Context (JSON)", "{not json")
+    button("Evaluate").click()
+    text_appears("This is not valid JSON.")
+    type_into("Context (JSON)", '{"user_id": "u1", "environment": "production"}')
+    button("Evaluate").click()
+    wait.until(lambda _: "true" in driver.find_element(By.CSS_SELECTOR, "main table tbody").text)
+    seen["try_production"] = driver.find_element(By.CSS_SELECTOR, "main table tbody").text
+    shot("token-try-it")
     driver.refresh()
     heading("Sign in to the flag console")
     seen["token_forgotten_on_reload"] = True

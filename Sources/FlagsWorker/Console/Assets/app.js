@@ -10,7 +10,7 @@ import { auditPage } from "./audit.js";
 import { projectsPage } from "./projects.js";
 import { membersPage } from "./members.js";
 import { webhooksPage } from "./webhooks.js";
-import { edgeAuditPage, edgeFlagsPage, edgeTokensPage } from "./edge.js";
+import { edgeAuditPage, edgeFlagsPage, edgeTokensPage, edgeTryPage } from "./edge.js";
 
 /** What every page works on: the projects of the organization and the chosen one's environments. */
 export const state = { projects: [], project: null, environments: [] };
@@ -29,6 +29,7 @@ const tokenPages = [
   { path: "flags", title: "Flags", render: edgeFlagsPage },
   { path: "tokens", title: "Tokens", render: edgeTokensPage },
   { path: "audit", title: "Audit log", render: edgeAuditPage },
+  { path: "try", title: "Try it", render: edgeTryPage },
 ];
 
 const main = document.getElementById("main");

@@ -2,7 +2,7 @@
 // (`/api/v1`). Flags a page at a time from the server, with one switch per environment (the
 // environment's override); the project's tokens (create, shown once; list; revoke); the audit log.
 import { api, current } from "./api.js";
-import { announce, busy, h, notice, spinnerLine } from "./dom.js";
+import { announce, busy, field, h, notice, showFieldError, spinnerLine } from "./dom.js";
 import { tokenCreator } from "./keys.js";
 import { show } from "./app.js";
 import { diff } from "./audit.js";
@@ -81,4 +81,36 @@ export async function edgeAuditPage() {
       h("p", {}, h("strong", {}, entry.event || entry.action), " ", h("code", {}, entry.resource_key || ""),
         h("span", { class: "muted" }, ` by ${entry.actor} at ${entry.timestamp}`)),
       h("details", {}, h("summary", {}, "Before and after"), h("div", { class: "diff" }, diff(entry.before, entry.after)))))));
+}
+
+/** "Try it": a context as JSON, and the value and reason of every flag of the page for it. */
+export async function edgeTryPage() {
+  const context = h("textarea", { spellcheck: "false" });
+  context.value = JSON.stringify({ user_id: "user-1", environment: "production", custom: { plan: "pro" } }, null, 2);
+  const button = h("button", { type: "submit" }, "Evaluate");
+  const result = h("div", { "aria-live": "polite" });
+  const form = h("form", { class: "card", novalidate: true },
+    field("Context (JSON)", context, { name: "context", hint: "user_id, environment, segments and custom attributes, as POST /api/v1/evaluate takes them." }),
+    button);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showFieldError(form, null);
+    let parsed;
+    try { parsed = JSON.parse(context.value); } catch { return showFieldError(form, "context", "This is not valid JSON."); }
+    try {
+      const rows = await busy(button, async () => {
+        const { data } = await api("GET", `/api/v1/flags?limit=${pageSize}`);
+        const query = encodeURIComponent(JSON.stringify(parsed));
+        return Promise.all(data.flags.map(async ({ key }) => {
+          const { data: answer } = await api("GET", `/api/v1/flags/${encodeURIComponent(key)}?context=${query}`);
+          return h("tr", {}, h("td", {}, key), h("td", {}, h("code", {}, JSON.stringify(answer.value))), h("td", {}, answer.reason));
+        }));
+      });
+      result.replaceChildren(h("table", {}, h("thead", {}, h("tr", {}, ["Flag", "Value", "Reason"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, rows)));
+    } catch (error) {
+      if (error.status === 400) showFieldError(form, "context", error.message); else result.replaceChildren(notice(error.message, "bad"));
+    }
+  });
+  show("Try it", form, result);
 }
