@@ -87,6 +87,7 @@ struct ConsoleBrowserTests {
         #expect(seen["refresh_after_sign_out"]?.doubleValue == 401)
         #expect(seen["signed_in_again"] == true)
         #expect(seen["member_invited"] == true)
+        #expect(seen["segment_row"]?.stringValue?.contains("plan eq pro") == true, "\(seen["segment_row"] ?? .null)")
         #expect((seen["webhook_received"]?.doubleValue ?? 0) >= 1)
         #expect(seen["webhook_deliveries"]?.stringValue?.contains("delivered (200)") == true, "\(seen["webhook_deliveries"] ?? .null)")
         let bob = try http("POST", base + "/v1/auth/login", token: nil,

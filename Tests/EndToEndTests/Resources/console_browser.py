@@ -115,6 +115,16 @@ def type_into(label, text, scope=None):
     return field
 
 
+def fill(fields):
+    """Types each value into the field labelled so; a select gets the option of that text."""
+    for label, value in fields:
+        control = by_label(label)
+        if control.tag_name == "select":
+            Select(control).select_by_visible_text(value)
+        else:
+            type_into(label, value)
+
+
 def text_appears(text):
     wait.until(EC.presence_of_element_located((By.XPATH, f"//*[contains(normalize-space(.), {literal(text)})]")))
 
@@ -180,10 +190,7 @@ try:
     # A targeting rule in production: plan eq pro → true.
     environment = Select(by_label("Environment"))
     seen["editor_environment"] = environment.first_selected_option.text
-    type_into("Rule attribute", "plan")
-    Select(by_label("Rule operator")).select_by_visible_text("eq")
-    type_into("Rule values", "pro")
-    type_into("Value served by the rule", "true")
+    fill([("Rule attribute", "plan"), ("Rule operator", "eq"), ("Rule values", "pro"), ("Value served by the rule", "true")])
     button("Save environment").click()
     text_appears("Saved for production.")
     shot("flag-editor")
@@ -253,6 +260,16 @@ try:
     heading("Projects and environments")
     shot("projects")
 
+    # A segment: who it matches.
+    link("Segments").click()
+    heading("Segments")
+    fill([("Segment key", "pro-users"), ("Segment name", "Pro users"), ("Condition attribute", "plan"),
+          ("Condition operator", "eq"), ("Condition values", "pro")])
+    button("Create segment").click()
+    text_appears("Delete pro-users")
+    seen["segment_row"] = driver.find_element(By.CSS_SELECTOR, "main tbody tr").text
+    shot("segments")
+
     # The webhook's deliveries of the changes above.
     link("Webhooks").click()
     heading("Webhooks")
@@ -267,10 +284,8 @@ try:
     # A member invited with a first password, then given another role.
     link("Members").click()
     heading("Members")
-    type_into("Member email", "bob@acme.example")
-    type_into("Member name", "Bob")
-    type_into("First password", "bobs-first-password")
-    Select(by_label("Role")).select_by_visible_text("viewer")
+    fill([("Member email", "bob@acme.example"), ("Member name", "Bob"), ("First password", "bobs-first-password"),
+          ("Role", "viewer")])
     button("Invite member").click()
     text_appears("Remove bob@acme.example")
     Select(named("Role of bob@acme.example")).select_by_visible_text("developer")

@@ -10,6 +10,7 @@ import { auditPage } from "./audit.js";
 import { projectsPage } from "./projects.js";
 import { membersPage } from "./members.js";
 import { webhooksPage } from "./webhooks.js";
+import { segmentsPage } from "./segments.js";
 import { edgeAuditPage, edgeFlagsPage, edgeTokensPage, edgeTryPage } from "./edge.js";
 
 /** What every page works on: the projects of the organization and the chosen one's environments. */
@@ -17,6 +18,7 @@ export const state = { projects: [], project: null, environments: [] };
 
 const pages = [
   { path: "flags", title: "Flags", render: flagsPage },
+  { path: "segments", title: "Segments", render: segmentsPage },
   { path: "keys", title: "API keys and tokens", render: keysPage },
   { path: "audit", title: "Audit log", render: auditPage },
   { path: "projects", title: "Projects and environments", render: projectsPage },
