@@ -6,6 +6,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edgeworker", targets: ["edgeworker"]),
+        // The Worker model, for an application's workers and their tests: Worker, Request, Response,
+        // Headers, Env, ExecutionContext, Router, WorkerHarness, with the KV namespaces and JSON
+        // values they hand out.
+        .library(name: "EdgeWorker", targets: ["EdgeWorker", "EdgeKV", "EdgeJSON"]),
+        // The command line as a library: an application registers its workers and calls `main`.
+        .library(name: "EdgeRuntime", targets: ["EdgeRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -54,12 +60,18 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .executableTarget(name: "edgeworker", dependencies: [
-            "EdgeKV", "EdgeJSON", "EdgePlatform", "EdgeWorker", "EdgeServer", "EdgeReplication", "FlagsWorker",
+        // The runtime entry point: serve, kv, snapshot, replica and init for any registered workers.
+        .target(name: "EdgeRuntime", dependencies: [
+            "EdgeKV", "EdgeJSON", "EdgePlatform", "EdgeWorker", "EdgeServer", "EdgeReplication",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // This project's executable: the runtime with the flag service (and its `token` commands).
+        .executableTarget(name: "edgeworker", dependencies: [
+            "EdgeRuntime", "EdgeWorker", "EdgeJSON", "FlagsWorker",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Benchmarks only: a raw C `mdb_get` loop, the floor EdgeKV is compared against.
         .target(name: "EdgeBenchC", dependencies: ["CLMDB"]),
@@ -84,6 +96,7 @@ let package = Package(
         // Fixtures/store.json: a store written by the old code path (`scripts/fixture-store`).
         resources: [.copy("Fixtures")]),
         .testTarget(name: "EdgeWorkerTests", dependencies: ["EdgeWorker", "EdgeKV", "EdgeJSON"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeWorker"]),
         .testTarget(name: "EdgeReplicationTests", dependencies: [
             "EdgeReplication", "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgeServer",
             .product(name: "NIOPosix", package: "swift-nio"),

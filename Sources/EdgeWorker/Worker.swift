@@ -24,12 +24,16 @@ public protocol Worker: Sendable {
 }
 
 extension Worker {
+    /// By default a worker has no immediate answer: `fetch` is called.
     public func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? { nil }
 
+    /// By default there is nothing to prepare.
     public func prepare(env: Env) async throws {}
 
+    /// By default a cron trigger does nothing.
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}
 
+    /// `{"error": message, "code": code}`.
     public func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
         JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
     }
@@ -37,10 +41,12 @@ extension Worker {
 
 /// One firing of a cron trigger.
 public struct ScheduledEvent: Sendable {
+    /// The cron expression of `[triggers] crons` that fired.
     public var cron: String
     /// Seconds since the Unix epoch at which the trigger was due.
     public var scheduledTime: Double
 
+    /// An event for `cron`, due at `scheduledTime`.
     public init(cron: String, scheduledTime: Double) {
         self.cron = cron
         self.scheduledTime = scheduledTime

@@ -337,11 +337,11 @@ struct ConfigLoaderTests {
         let config = try ConfigLoader.parse("""
             name = "w"
             main = "FlagsWorker"
-            routes = ["example.com/*"]
+            workers_dev = true
             """, file: "w.toml")
         #expect(config.warnings.count == 1)
         let warning = try #require(config.warnings.first)
-        #expect(warning.contains("routes"))
+        #expect(warning.contains("workers_dev"))
         #expect(warning.contains("w.toml:3"))
     }
 
@@ -382,10 +382,10 @@ struct ConfigLoaderTests {
     }
 
     @Test func windowsLineEndingsKeepLineNumbersRight() throws {
-        let text = "name = \"w\"\r\nmain = \"M\"\r\nroutes = 1\r\n[server]\r\nport = \"x\"\r\n"
+        let text = "name = \"w\"\r\nmain = \"M\"\r\nworkers_dev = 1\r\n[server]\r\nport = \"x\"\r\n"
         let error = configError { try ConfigLoader.parse(text, file: "w.toml") }
         #expect(error?.line == 5)
-        let ok = try ConfigLoader.parse("name = \"w\"\r\nroutes = 1\r\n", file: "w.toml")
+        let ok = try ConfigLoader.parse("name = \"w\"\r\nworkers_dev = 1\r\n", file: "w.toml")
         #expect(ok.warnings.count == 1)
         #expect(ok.warnings.first?.contains("w.toml:2") == true)
     }
