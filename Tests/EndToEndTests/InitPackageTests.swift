@@ -48,6 +48,21 @@ struct InitPackageTests {
         try #require(await server.waitForExit(seconds: 30), "the server did not stop on SIGTERM")
     }
 
+    @Test func initRefusesANameThatIsNotAPackageNameAndARuntimePathWithoutAPackage() throws {
+        let root = NSTemporaryDirectory() + "edgeworker-init-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for name in ["../escape", "9lives", "has space", ""] {
+            let refused = try EdgeworkerBinary.run(["init", name], in: root)
+            #expect(refused.status != 0)
+            #expect(refused.err.contains("NAME must start with a letter"), "init \(name): \(refused.err)")
+        }
+        let noPackage = try EdgeworkerBinary.run(["init", "ok", "--runtime-path", root], in: root)
+        #expect(noPackage.status != 0)
+        #expect(noPackage.err.contains("holds no Package.swift"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).isEmpty, "a refused init wrote files")
+    }
+
     @Test func initBuildsTestsServesAndSnapshotsANewPackage() async throws {
         let started = ContinuousClock.now
         let root = NSTemporaryDirectory() + "edgeworker-init-\(UUID().uuidString)"
