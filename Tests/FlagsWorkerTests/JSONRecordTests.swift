@@ -70,3 +70,81 @@ extension JSONRecordTests {
         #expect(!featureSignals.receives("flag.updated", wildcard: true), "a switched-off webhook receives nothing")
     }
 }
+
+extension JSONRecordTests {
+    /// Each record with the optional fields the old store may or may not hold: every one reads and
+    /// writes back exactly, whichever fields it has.
+    static let variants: [(String, [String: JSONValue], @Sendable ([String: JSONValue]) -> [String: JSONValue]?)] = [
+        ("an EdgeFlags project", ["id": "default", "name": "Default Project", "slug": "default",
+                                  "environments": ["development", "production"], "created_at": "2026-12-01T10:00:00.000Z",
+                                  "updated_at": "2026-12-01T10:00:00.000Z"], { ProjectRecord(json: $0)?.json }),
+        ("a project without a slug", ["id": "p", "name": "P", "environments": [], "created_at": "t", "updated_at": "t"],
+         { ProjectRecord(json: $0)?.json }),
+        ("a FeatureSignals project", ["id": "p-1", "org_id": "o-1", "name": "Web", "slug": "web", "environments": ["dev"],
+                                      "created_at": "t", "updated_at": "u"], { ProjectRecord(json: $0)?.json }),
+        ("a user invited without a password", ["id": "u-2", "email": "b@example.org", "name": "b@example.org",
+                                               "org_id": "o-1", "created_at": "t", "updated_at": "t"],
+         { UserRecord(json: $0)?.json }),
+        ("a developer limited per environment", ["user_id": "u-2", "org_id": "o-1", "role": "developer",
+                                                 "permissions": [["env_id": "e-1", "can_toggle": false, "can_edit_rules": true]],
+                                                 "created_at": "t", "updated_at": "u"], { MemberRecord(json: $0)?.json }),
+        ("a rotated, revoked session", ["user_id": "u-1", "org_id": "o-1", "refresh_jti": "j-2", "created_at": "t",
+                                        "rotated_at": "u", "revoked_at": "v"], { SessionRecord(json: $0)?.json }),
+        ("a pending approval", ["id": "a-1", "org_id": "o-1", "project_id": "p-1", "flag_key": "beta", "env_id": "e-1",
+                                "payload": ["enabled": true], "status": "pending", "requested_by": "u-2", "created_at": "t"],
+         { ApprovalRecord(json: $0)?.json }),
+        ("a reviewed approval with notes", ["id": "a-2", "org_id": "o-1", "project_id": "p-1", "flag_key": "beta",
+                                            "env_id": "e-1", "payload": ["rules": []], "note": "please", "status": "rejected",
+                                            "requested_by": "u-2", "reviewed_by": "u-1", "review_note": "no",
+                                            "created_at": "t", "reviewed_at": "u"], { ApprovalRecord(json: $0)?.json }),
+    ]
+
+    @Test func recordsWithAndWithoutTheirOptionalFieldsRoundTripExactly() {
+        for (label, object, roundTrip) in Self.variants {
+            #expect(roundTrip(object) == object, "\(label)")
+        }
+    }
+
+    @Test func aMemberWithARoleThatIsNotOneOfTheFourIsNoMember() {
+        let member: [String: JSONValue] = ["user_id": "u", "org_id": "o", "role": "superuser", "permissions": [],
+                                           "created_at": "t", "updated_at": "t"]
+        #expect(MemberRecord(json: member) == nil)
+    }
+
+    @Test func permissionSwitchesLeftOutAllow() throws {
+        let member = try #require(MemberRecord(json: ["user_id": "u", "org_id": "o", "role": "developer",
+                                                      "permissions": [["env_id": "e-1", "can_toggle": false]],
+                                                      "created_at": "t", "updated_at": "t"]))
+        let entry = try #require(member.environmentPermissions["e-1"])
+        #expect(entry.toggle == false && entry.editRules == true)
+    }
+
+    @Test func anApprovalAnswersEveryFieldWithNullForTheUnset() throws {
+        let approval = try #require(ApprovalRecord(json: Self.variants[6].1))
+        #expect(approval.answer["reviewed_by"] == .null && approval.answer["note"] == .null)
+        #expect(approval.answer["status"] == "pending")
+    }
+}
+
+extension JSONRecordTests {
+    @Test func aFlagStateNotYetStoredIsOffAndAnswersEveryFieldOnce() throws {
+        let state = FlagStateRecord(flagID: "f-1", flagKey: "beta", envID: "e-1")
+        let expected: [String: JSONValue] = [
+            "flag_id": "f-1", "flag_key": "beta", "env_id": "e-1", "enabled": false, "default_value": .null, "rules": [],
+            "percentage_rollout": 0, "variants": [], "scheduled_enable_at": .null, "scheduled_disable_at": .null,
+            "updated_at": .null,
+        ]
+        #expect(state.json == expected)
+        #expect(FlagStateRecord(json: expected) == state)
+    }
+
+    @Test func aPartialUpdateSetsOnlyTheSettingsItNames() {
+        var state = FlagStateRecord(flagID: nil, flagKey: "beta", envID: "e-1")
+        state.set("enabled", true)
+        state.set("percentage_rollout", 2500)
+        state.set("flag_key", "other")
+        #expect(state.enabled == true && state.percentageRollout == 2500)
+        #expect(state.flagKey == "beta", "only settings are set by name")
+        #expect(state.json["flag_id"] == .null)
+    }
+}

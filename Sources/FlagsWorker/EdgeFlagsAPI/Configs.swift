@@ -57,7 +57,7 @@ enum Configs {
         try Body.validateLabels(record)
         guard let environments = record["environments"] else { return }
         guard case .object(let map) = environments else { throw Body.wrongType("environments", "an object") }
-        let known = Project.environments(try Project.load(call))
+        let known = try Project.load(call).environments
         for (name, entry) in map {
             guard known.contains(name) else { throw .validation("Unknown environment \"\(name)\" in environments") }
             guard case .object(let fields) = entry, let value = fields["value"], !value.isNull else {

@@ -113,7 +113,7 @@ enum Flags {
         // A merge may not drop the master switch (`PUT {"enabled": null}`): POST requires it.
         guard case .bool? = record["enabled"] else { throw .validation("Missing required fields: enabled") }
         let flag = try EdgeFlagsModel.flag(record)
-        let known = Project.environments(try Project.load(call))
+        let known = try Project.load(call).environments
         for name in flag.environments.keys where !known.contains(name) {
             throw .validation("Unknown environment \"\(name)\" in environments")
         }

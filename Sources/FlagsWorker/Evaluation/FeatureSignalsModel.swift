@@ -18,7 +18,7 @@ enum FeatureSignalsModel {
     static func isSegment(_ record: [String: JSONValue]) -> Bool { record["match_type"] != nil }
 
     /// `states` are keyed by environment slug.
-    static func flag(_ record: [String: JSONValue], states: [String: [String: JSONValue]]) throws(APIError) -> Flag {
+    static func flag(_ record: [String: JSONValue], states: [String: FlagStateRecord]) throws(APIError) -> Flag {
         guard let key = record["key"]?.stringValue else { throw .fs(400, "key and name are required") }
         let type = Flag.ValueType(rawValue: record["flag_type"]?.stringValue ?? "boolean") ?? .boolean
         let fallback = nonNull(record["default_value"]) ?? defaultValue(for: type)
@@ -41,20 +41,21 @@ enum FeatureSignalsModel {
         }
     }
 
-    static func settings(_ state: [String: JSONValue]) throws(APIError) -> EnvironmentSettings {
+    /// The one translation of a stored state (and the validation of one about to be stored).
+    static func settings(_ state: FlagStateRecord) throws(APIError) -> EnvironmentSettings {
         var enabled = false
-        if let value = nonNull(state["enabled"]) {
+        if let value = nonNull(state.enabled) {
             guard case .bool(let flag) = value else { throw .fsInvalidBody }
             enabled = flag
         }
-        let rollout = try basisPoints(state["percentage_rollout"], "percentage_rollout") ?? 0
+        let rollout = try basisPoints(state.percentageRollout, "percentage_rollout") ?? 0
         return EnvironmentSettings(
             enabled: enabled,
-            targeting: Targeting(rules: try rules(state["rules"]),
+            targeting: Targeting(rules: try rules(state.rules),
                                  rollout: rollout > 0 ? Rollout(basisPoints: rollout, attribute: .targetingKey) : nil),
-            defaultValue: nonNull(state["default_value"]), variants: try variants(state["variants"]),
-            scheduledEnableAt: try time(state["scheduled_enable_at"], "scheduled_enable_at"),
-            scheduledDisableAt: try time(state["scheduled_disable_at"], "scheduled_disable_at"))
+            defaultValue: nonNull(state.defaultValue), variants: try variants(state.variants),
+            scheduledEnableAt: try time(state.scheduledEnableAt, "scheduled_enable_at"),
+            scheduledDisableAt: try time(state.scheduledDisableAt, "scheduled_disable_at"))
     }
 
     static func rules(_ value: JSONValue?) throws(APIError) -> [Rule] {

@@ -156,17 +156,17 @@ struct ProjectSnapshot: Sendable {
 
     /// FeatureSignals states of the project: flag key → environment slug → state.
     static func featureSignalsStates(project: String, store: RecordStore, flag: String? = nil) throws(APIError)
-        -> [String: [String: [String: JSONValue]]]
+        -> [String: [String: FlagStateRecord]]
     {
         var slugs: [String: String] = [:]
-        for environment in try store.records(prefix: KeyLayout.environments(project)) {
-            if let id = environment["id"]?.stringValue, let slug = environment["slug"]?.stringValue { slugs[id] = slug }
+        for environment in try store.records(EnvironmentRecord.self, prefix: KeyLayout.environments(project)) {
+            slugs[environment.id] = environment.slug
         }
-        var out: [String: [String: [String: JSONValue]]] = [:]
-        for state in try store.records(prefix: flag.map { KeyLayout.flagStates(project, $0) } ?? KeyLayout.flagStates(project)) {
-            guard let key = state["flag_key"]?.stringValue, let env = state["env_id"]?.stringValue,
-                  let slug = slugs[env] else { continue }
-            out[key, default: [:]][slug] = state
+        var out: [String: [String: FlagStateRecord]] = [:]
+        let prefix = flag.map { KeyLayout.flagStates(project, $0) } ?? KeyLayout.flagStates(project)
+        for state in try store.records(FlagStateRecord.self, prefix: prefix) {
+            guard let slug = slugs[state.envID] else { continue }
+            out[state.flagKey, default: [:]][slug] = state
         }
         return out
     }
