@@ -148,3 +148,45 @@ extension JSONRecordTests {
         #expect(state.json["flag_id"] == .null)
     }
 }
+
+extension JSONRecordTests {
+    /// FeatureSignals flags as stored before `category` and `status` existed, and after, with every
+    /// optional field set; and a segment with and without a description.
+    static let featureSignalsFlags: [[String: JSONValue]] = [
+        ["id": "f-1", "project_id": "p-1", "key": "beta", "name": "Beta", "flag_type": "boolean", "default_value": false,
+         "tags": [], "prerequisites": [], "version": 1, "created_at": "t", "updated_at": "t"],
+        ["id": "f-2", "project_id": "p-1", "key": "color", "name": "Color", "description": "Which colour", "flag_type": "ab",
+         "category": "experiment", "status": "deprecated", "default_value": .null, "tags": ["web"], "prerequisites": ["beta"],
+         "mutual_exclusion_group": "checkout", "expires_at": "2027-01-01T00:00:00.000Z", "version": 4, "created_at": "t",
+         "updated_at": "u"],
+    ]
+
+    @Test func featureSignalsFlagsRoundTripExactlyAndAnswerWithDefaultsForWhatTheyLack() throws {
+        for object in Self.featureSignalsFlags {
+            #expect(FeatureSignalsFlagRecord(json: object)?.json == object)
+        }
+        let old = try #require(FeatureSignalsFlagRecord(json: Self.featureSignalsFlags[0]))
+        #expect(old.answer["category"] == "release" && old.answer["status"] == "active")
+        #expect(old.answer["description"] == .null && old.answer["expires_at"] == .null)
+        #expect(old.answer["version"] == nil, "the answer has no version")
+        let full = try #require(FeatureSignalsFlagRecord(json: Self.featureSignalsFlags[1]))
+        #expect(full.answer["default_value"] == .null && full.answer["category"] == "experiment")
+    }
+
+    @Test func anEdgeFlagsFlagOrSegmentIsNotAFeatureSignalsOne() {
+        let edgeFlags: [String: JSONValue] = ["key": "dark-mode", "enabled": true, "version": 1, "created_at": "t",
+                                              "updated_at": "t", "conditions": []]
+        #expect(FeatureSignalsFlagRecord(json: edgeFlags) == nil)
+        #expect(FeatureSignalsSegmentRecord(json: edgeFlags) == nil)
+    }
+
+    @Test func featureSignalsSegmentsRoundTripExactly() throws {
+        var segment: [String: JSONValue] = ["id": "s-1", "project_id": "p-1", "key": "pro", "name": "Pro", "match_type": "any",
+                                            "rules": [["attribute": "plan", "operator": "eq", "values": ["pro"]]],
+                                            "version": 2, "created_at": "t", "updated_at": "u"]
+        #expect(FeatureSignalsSegmentRecord(json: segment)?.json == segment)
+        #expect(try #require(FeatureSignalsSegmentRecord(json: segment)).answer["description"] == .null)
+        segment["description"] = "Paying customers"
+        #expect(FeatureSignalsSegmentRecord(json: segment)?.json == segment)
+    }
+}

@@ -38,17 +38,12 @@ struct ProjectSnapshot: Sendable {
         try store.forEachRecord(prefix: KeyLayout.flags(project)) { record in
             // Records were validated when written; one that no longer translates is left out rather
             // than taking every other flag down with it.
-            let featureSignals = FeatureSignalsModel.isFlag(record)
-            let key = record["key"]?.stringValue ?? ""
-            guard let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states[key] ?? [:])
-                                            : try? EdgeFlagsModel.flag(record) else { return }
+            guard let flag = Self.flag(record, states: { states[$0] ?? [:] }) else { return }
             flags.append(flag)
         }
         var segments: [Segment] = []
         try store.forEachRecord(prefix: KeyLayout.segments(project)) { record in
-            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
-                                                                : try? EdgeFlagsModel.segment(record)
-            if let segment { segments.append(segment) }
+            if let segment = FeatureSignalsModel.anySegment(record) { segments.append(segment) }
         }
         let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
         let whole = try? Ruleset(flags: flags, segments: segments)
@@ -94,11 +89,10 @@ struct ProjectSnapshot: Sendable {
                     removing.insert(key)
                     continue
                 }
-                let featureSignals = FeatureSignalsModel.isFlag(record)
                 // A storage error reading the states fails the update, as it fails `build`.
-                let states = featureSignals ? try featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:] : [:]
-                let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states) : try? EdgeFlagsModel.flag(record)
-                guard let flag else {
+                let states = FeatureSignalsModel.isFlag(record)
+                    ? try featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:] : [:]
+                guard let flag = Self.flag(record, states: { _ in states }) else {
                     removing.insert(key)
                     continue
                 }
@@ -152,6 +146,14 @@ struct ProjectSnapshot: Sendable {
         var copy = self
         copy.sequence = sequence
         return copy
+    }
+
+    /// A stored flag of either dialect compiled (a FeatureSignals one with its states by environment
+    /// slug); nil when it does not translate.
+    private static func flag(_ record: [String: JSONValue], states: (String) -> [String: FlagStateRecord]) -> Flag? {
+        guard FeatureSignalsModel.isFlag(record) else { return try? EdgeFlagsModel.flag(record) }
+        guard let flag = FeatureSignalsFlagRecord(json: record) else { return nil }
+        return try? FeatureSignalsModel.flag(flag, states: states(flag.key))
     }
 
     /// FeatureSignals states of the project: flag key → environment slug → state.

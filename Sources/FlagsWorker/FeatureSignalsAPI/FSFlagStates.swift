@@ -12,14 +12,14 @@ enum FSFlagStates {
     static func shape(_ state: FlagStateRecord) -> JSONValue { .object(state.json) }
 
     /// The stored state, or the empty (disabled) one.
-    static func load<Who>(_ call: Call<Who>, project: String, flag: [String: JSONValue], env: String) throws(APIError)
+    static func load<Who>(_ call: Call<Who>, project: String, flag: FeatureSignalsFlagRecord, env: String) throws(APIError)
         -> (record: FlagStateRecord, stored: Bool)
     {
-        let key = flag["key"]?.stringValue ?? ""
+        let key = flag.key
         if let state = try call.service.flags.get(FlagStateRecord.self, KeyLayout.flagState(project, key, env)) {
             return (state, true)
         }
-        return (FlagStateRecord(flagID: flag["id"]?.stringValue, flagKey: key, envID: env), false)
+        return (FlagStateRecord(flagID: flag.id, flagKey: key, envID: env), false)
     }
 
     static func get(_ call: MemberCall) async throws(APIError) -> Response {
@@ -94,7 +94,7 @@ enum FSFlagStates {
             try validate(after, flag: flag, call: call, project: project)
             try await call.service.flags.put(KeyLayout.flagState(project, key, env), after)
             try await call.recordFeatureSignals(stored ? .update : .create, event: event, resourceType: "flag", key: key,
-                                                id: flag["id"]?.stringValue, project: project,
+                                                id: flag.id, project: project,
                                                 before: stored ? shape(before) : nil,
                                                 after: shape(after), environment: env)
             if (before.enabled.boolValue ?? false) != (after.enabled.boolValue ?? false),
@@ -107,7 +107,7 @@ enum FSFlagStates {
         }
     }
 
-    private static func validate<Who>(_ state: FlagStateRecord, flag: [String: JSONValue], call: Call<Who>,
+    private static func validate<Who>(_ state: FlagStateRecord, flag: FeatureSignalsFlagRecord, call: Call<Who>,
                                  project: String) throws(APIError) {
         for value in [state.rules, state.variants] where !value.isNull && value.arrayValue == nil {
             throw .fsInvalidBody
@@ -115,9 +115,7 @@ enum FSFlagStates {
         let engineFlag = try FeatureSignalsModel.flag(flag, states: ["env": state])
         var segments: [Segment] = []
         for record in try call.service.flags.records(prefix: KeyLayout.segments(project)) {
-            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
-                                                                : try? EdgeFlagsModel.segment(record)
-            if let segment { segments.append(segment) }
+            if let segment = FeatureSignalsModel.anySegment(record) { segments.append(segment) }
         }
         do {
             _ = try Ruleset(flags: [engineFlag], segments: segments)
