@@ -190,3 +190,40 @@ extension JSONRecordTests {
         #expect(FeatureSignalsSegmentRecord(json: segment)?.json == segment)
     }
 }
+
+extension JSONRecordTests {
+    @Test func anEdgeFlagsFlagWithEveryFieldRoundTripsExactly() {
+        let flag: [String: JSONValue] = [
+            "key": "checkout", "enabled": true, "value": ["steps": 2], "defaultValue": ["steps": 1], "type": "json",
+            "name": "Checkout", "description": "The flow", "tags": ["web"], "active_from": "2026-01-01T00:00:00.000Z",
+            "active_until": "2027-01-01T00:00:00.000Z", "targeting": ["rules": [], "rollout": ["percentage": 30]],
+            "environments": ["qa": ["value": ["steps": 5]]], "version": 3, "created_at": "t", "updated_at": "u",
+        ]
+        #expect(EdgeFlagsFlagRecord(json: flag)?.json == flag)
+    }
+
+    @Test func aRecordWrittenAroundTheAPIWithoutVersionOrTimesReadsAsVersionOne() throws {
+        let written: [String: JSONValue] = ["key": "timeout", "value": 30]
+        let config = try #require(ConfigRecord(json: written))
+        #expect(config.version == 1 && config.createdAt == nil)
+        #expect(config.json == written, "nothing is added to what was stored")
+    }
+
+    @Test func aMergeSetsTheNamedFieldsAndNullRemovesOne() throws {
+        var segment = try #require(EdgeFlagsSegmentRecord(json: ["key": "beta", "name": "Beta", "conditions": []]))
+        segment.set("name", .null)
+        segment.set("description", "Early users")
+        segment.set("key", "other")
+        segment.set("match_type", "any")
+        #expect(segment.json == ["key": "beta", "description": "Early users", "conditions": []])
+    }
+
+    @Test func aConfigAnswersAnEnvironmentsOverrideElseItsValue() throws {
+        let config = try #require(ConfigRecord(json: ["key": "timeout", "value": 30,
+                                                      "environments": ["production": ["value": 10], "qa": ["value": .null]]]))
+        #expect(config.value(in: "production") == 10)
+        #expect(config.value(in: "qa") == 30, "a null override overrides nothing")
+        #expect(config.value(in: nil) == 30)
+        #expect(config.overrides == ["production": 10])
+    }
+}

@@ -118,8 +118,4 @@ enum Versioning {
         }
         throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
     }
-
-    static func version(of record: [String: JSONValue]) -> Int {
-        Int(record["version"]?.doubleValue ?? 1)
-    }
 }

@@ -31,7 +31,7 @@ enum FeatureSignalsModel {
 
     /// A stored segment of either dialect, for the engine; nil when it does not translate.
     static func anySegment(_ record: [String: JSONValue]) -> Segment? {
-        guard isSegment(record) else { return try? EdgeFlagsModel.segment(record) }
+        guard isSegment(record) else { return EdgeFlagsSegmentRecord(json: record).flatMap { try? EdgeFlagsModel.segment($0) } }
         return FeatureSignalsSegmentRecord(json: record).flatMap { try? segment($0) }
     }
 

@@ -45,7 +45,7 @@ struct ProjectSnapshot: Sendable {
         try store.forEachRecord(prefix: KeyLayout.segments(project)) { record in
             if let segment = FeatureSignalsModel.anySegment(record) { segments.append(segment) }
         }
-        let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
+        let configs = try store.records(ConfigRecord.self, prefix: KeyLayout.configs(project)).map(Self.config)
         let whole = try? Ruleset(flags: flags, segments: segments)
         var snapshot = ProjectSnapshot(sequence: sequence, ruleset: whole ?? Self.bestEffort(flags: flags, segments: segments),
                                        configs: configs, configIndex: Self.index(configs))
@@ -107,8 +107,8 @@ struct ProjectSnapshot: Sendable {
         if !configKeys.isEmpty {
             configs.removeAll { configKeys.contains($0.key) }
             for key in configKeys {
-                if let record = try store.get(KeyLayout.config(project, key)), let config = Self.config(record) {
-                    configs.append(config)
+                if let record = try store.get(ConfigRecord.self, KeyLayout.config(project, key)) {
+                    configs.append(Self.config(record))
                 }
             }
             configs.sort { $0.key < $1.key }
@@ -117,13 +117,8 @@ struct ProjectSnapshot: Sendable {
                                configIndex: configKeys.isEmpty ? previous.configIndex : Self.index(configs))
     }
 
-    private static func config(_ record: [String: JSONValue]) -> Config? {
-        guard let key = record["key"]?.stringValue else { return nil }
-        var environments: [String: JSONValue] = [:]
-        for (name, entry) in record["environments"]?.objectValue ?? [:] {
-            if let value = EdgeFlagsModel.nonNull(entry["value"]) { environments[name] = value }
-        }
-        return Config(key: key, value: record["value"] ?? .null, environments: environments)
+    private static func config(_ record: ConfigRecord) -> Config {
+        Config(key: record.key, value: record.value ?? .null, environments: record.overrides)
     }
 
     private static func index(_ configs: [Config]) -> [String: Int] {
@@ -151,7 +146,7 @@ struct ProjectSnapshot: Sendable {
     /// A stored flag of either dialect compiled (a FeatureSignals one with its states by environment
     /// slug); nil when it does not translate.
     private static func flag(_ record: [String: JSONValue], states: (String) -> [String: FlagStateRecord]) -> Flag? {
-        guard FeatureSignalsModel.isFlag(record) else { return try? EdgeFlagsModel.flag(record) }
+        guard FeatureSignalsModel.isFlag(record) else { return EdgeFlagsFlagRecord(json: record).flatMap { try? EdgeFlagsModel.flag($0) } }
         guard let flag = FeatureSignalsFlagRecord(json: record) else { return nil }
         return try? FeatureSignalsModel.flag(flag, states: states(flag.key))
     }
