@@ -97,6 +97,13 @@ extension JSONRecordTests {
                                             "env_id": "e-1", "payload": ["rules": []], "note": "please", "status": "rejected",
                                             "requested_by": "u-2", "reviewed_by": "u-1", "review_note": "no",
                                             "created_at": "t", "reviewed_at": "u"], { ApprovalRecord(json: $0)?.json }),
+        ("a delivery that got an answer", ["id": "d-1", "webhook_id": "w-1", "event_type": "flag.updated", "attempt": 1,
+                                           "response_status": 500, "success": false, "payload": ["event": "flag.updated"],
+                                           "delivered_at": "t"], { DeliveryRecord(json: $0)?.json }),
+        ("a delivery that got none", ["id": "d-2", "webhook_id": "w-1", "event_type": "flag.updated", "attempt": 4,
+                                      "response_status": .null, "success": false, "payload": .null, "delivered_at": "t"],
+         { DeliveryRecord(json: $0)?.json }),
+        ("a key's last use", ["last_used_at": "2026-12-01T10:00:00.000Z"], { KeyUsageRecord(json: $0)?.json }),
     ]
 
     @Test func recordsWithAndWithoutTheirOptionalFieldsRoundTripExactly() {
