@@ -3,44 +3,40 @@ import EdgeWorker
 
 /// A FeatureSignals resource kept by key inside a project — flags and segments — and the steps
 /// their routes share: the project must be the caller's, a taken key is a 409, a record of the
-/// other dialect under the same key is not this resource, updates bump `version`, and every change
-/// is recorded (audit, webhooks, streams).
-struct FSKeyedResource: Sendable {
-    typealias Merge = @Sendable (Body, inout [String: JSONValue]) throws(APIError) -> Void
+/// other dialect under the same key is not this resource (it does not read as `Record`), updates
+/// bump `version`, and every change is recorded (audit, webhooks, streams).
+struct FSKeyedResource<Record: FSKeyedRecord>: Sendable {
+    typealias Merge = @Sendable (Body, inout Record) throws(APIError) -> Void
 
     var type: String
     var storageKey: @Sendable (_ project: String, _ key: String) -> String
     var prefix: @Sendable (_ project: String) -> String
-    var isOwn: @Sendable ([String: JSONValue]) -> Bool
     var notFound: String
     var conflict: String
-    var shape: @Sendable ([String: JSONValue]) -> JSONValue
     /// Applies and validates the writable fields of a body.
     var merge: Merge
     /// What else goes when one is deleted (a flag's states).
     var cascade: (@Sendable (MemberCall, _ project: String, _ key: String) async throws(APIError) -> Void)?
 
-    func load<Who>(_ call: Call<Who>, project: String, key: String) throws(APIError) -> [String: JSONValue] {
-        guard let record = try call.service.flags.get(storageKey(project, key)), isOwn(record) else {
-            throw .fs(404, notFound)
-        }
+    func load<Who>(_ call: Call<Who>, project: String, key: String) throws(APIError) -> Record {
+        guard let record = try call.service.flags.get(Record.self, storageKey(project, key)) else { throw .fs(404, notFound) }
         return record
     }
 
     func list(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
-        return .json(.array(try call.service.flags.records(prefix: prefix(project)).filter(isOwn).map(shape)))
+        return .json(.array(try call.service.flags.records(Record.self, prefix: prefix(project)).map(\.answer)))
     }
 
     func get(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
-        return .json(shape(try load(call, project: project, key: call.parameter("key"))))
+        return .json(try load(call, project: project, key: call.parameter("key")).answer)
     }
 
-    /// `key` and `name` are required; `initial` holds the defaults the body may override.
-    func create(_ call: MemberCall, initial: [String: JSONValue]) async throws(APIError) -> Response {
+    /// `key` and `name` are required; the rest are the new record's defaults unless the body says otherwise.
+    func create(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         let body = try call.featureSignalsBody()
         let key = try body.string("key") ?? "", name = (try body.string("name") ?? "").trimmingSpaces
@@ -49,16 +45,12 @@ struct FSKeyedResource: Sendable {
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             _ = try call.ownedProject(project)
             guard try call.service.flags.get(storageKey(project, key)) == nil else { throw .fs(409, conflict) }
-            var record = initial
-            for (field, value) in ["id": JSONValue.string(call.newID()), "project_id": .string(project), "key": .string(key),
-                                   "version": 1, "created_at": .string(call.timestamp),
-                                   "updated_at": .string(call.timestamp)] { record[field] = value }
+            var record = Record(id: call.newID(), projectID: project, key: key, name: name, timestamp: call.timestamp)
             try merge(body, &record)
             try await call.service.flags.put(storageKey(project, key), record)
             try await call.recordFeatureSignals(.create, event: "\(type).created", resourceType: type, key: key,
-                                                id: record["id"]?.stringValue, project: project, before: nil,
-                                                after: shape(record))
-            return .json(shape(record), status: 201)
+                                                id: record.id, project: project, before: nil, after: record.answer)
+            return .json(record.answer, status: 201)
         }
     }
 
@@ -71,13 +63,12 @@ struct FSKeyedResource: Sendable {
             let before = try load(call, project: project, key: key)
             var after = before
             try merge(body, &after)
-            after["version"] = .number(Double(Versioning.version(of: before) + 1))
-            after["updated_at"] = .string(call.timestamp)
+            after.version = before.version + 1
+            after.updatedAt = call.timestamp
             try await call.service.flags.put(storageKey(project, key), after)
             try await call.recordFeatureSignals(.update, event: "\(type).updated", resourceType: type, key: key,
-                                                id: before["id"]?.stringValue, project: project, before: shape(before),
-                                                after: shape(after))
-            return .json(shape(after))
+                                                id: before.id, project: project, before: before.answer, after: after.answer)
+            return .json(after.answer)
         }
     }
 
@@ -89,8 +80,7 @@ struct FSKeyedResource: Sendable {
             try await cascade?(call, project, key)
             try await call.service.flags.delete(storageKey(project, key))
             try await call.recordFeatureSignals(.delete, event: "\(type).deleted", resourceType: type, key: key,
-                                                id: before["id"]?.stringValue, project: project, before: shape(before),
-                                                after: nil)
+                                                id: before.id, project: project, before: before.answer, after: nil)
             return Response(status: 204, bytes: [])
         }
     }

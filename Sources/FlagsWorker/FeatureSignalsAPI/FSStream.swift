@@ -63,8 +63,8 @@ enum FSStream {
         for record in try store.records(prefix: KeyLayout.flags(project)) {
             guard let key = record["key"]?.stringValue else { continue }
             var print = JSONValue.object(record).serialized()
-            if FeatureSignalsModel.isFlag(record), let state = try store.get(KeyLayout.flagState(project, key, env)) {
-                print += JSONValue.object(state).serialized()
+            if FeatureSignalsModel.isFlag(record), let state = try store.get(FlagStateRecord.self, KeyLayout.flagState(project, key, env)) {
+                print += JSONValue.object(state.json).serialized()
             }
             out["flag:" + key] = (record["id"] ?? .string(key), print)
         }
