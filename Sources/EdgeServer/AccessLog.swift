@@ -1,70 +1,157 @@
+import CoreMetrics
 import EdgeWorker
 import Foundation
 import NIOCore
 import Synchronization
 
-/// One structured line per request, appended to a buffer and written by a background thread, so
-/// that the request path never waits on a write to stdout.
+/// One JSON line per request, appended to a bounded buffer that a thread of its own writes out in
+/// batches, so that the request path never waits on a write to stdout.
+///
+/// A line is written straight as bytes (no `String` building, no `Date`, no formatter): with the
+/// log on, a request costs one short uncontended lock and about two hundred bytes of copying. When
+/// the writer cannot keep up (stdout blocked, a slow disk) the buffer fills, and further lines are
+/// dropped and counted (`edgeworker_access_log_dropped_lines_total`) instead of slowing requests.
+///
+/// Fields: `ts` (Unix milliseconds), `id` (the request id), `method`, `target` (credential query
+/// parameters redacted), `route` (the worker's route template, when it declares one), `status`,
+/// `bytes` (of the body), `us` (microseconds from the request's arrival to its answer) and `client`.
 final class AccessLog: Sendable {
     let enabled: Bool
-    private let buffer = SharedBuffer()
+    /// Buffered bytes past which lines are dropped.
+    let capacity: Int
+    private let buffer: Mutex<[UInt8]>
+    private let dropped = Atomic<Int>(0)
+    private let droppedCounter: Counter?
     private let output: Int32
-    private let running = SharedFlag()
+    private let running = Atomic<Bool>(true)
+    private let writerDone: Mutex<Bool>
+    private let hasWriter: Bool
 
-    init(level: String, output: Int32 = STDOUT_FILENO) {
+    /// `writes: false` starts no writer thread: lines stay buffered until `flush()` (tests).
+    init(level: String, output: Int32 = STDOUT_FILENO, capacity: Int = 4 << 20, dropped: Counter? = nil,
+         writes: Bool = true) {
         enabled = level != "off"
         self.output = output
-        guard enabled else {
-            flushThread = nil
-            return
-        }
-        let buffer = self.buffer, running = self.running
-        let flushThread = FlushThread()
-        let thread = Thread {
-            while running.isRunning {
-                usleep(100_000)
-                AccessLog.flush(buffer, to: output)
+        self.capacity = capacity
+        droppedCounter = dropped
+        buffer = Mutex([])
+        writerDone = Mutex(false)
+        hasWriter = enabled && writes
+        guard hasWriter else { return }
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                usleep(50_000)
+                flush()
             }
-            AccessLog.flush(buffer, to: output)
-            flushThread.done()
+            flush()
+            writerDone.withLock { $0 = true }
         }
         thread.name = "edgeworker-accesslog"
-        self.flushThread = flushThread
         thread.start()
     }
 
-    private let flushThread: FlushThread?
+    /// Lines dropped because the buffer was full.
+    var droppedLines: Int { dropped.load(ordering: .relaxed) }
 
-    func record(method: String, target: String, status: Int, bytes: Int, startedAt: NIODeadline, client: String) {
+    /// Bytes waiting to be written.
+    var bufferedBytes: Int { buffer.withLock { $0.count } }
+
+    func record(method: String, target: String, status: Int, bytes: Int, startedAt: NIODeadline, client: String,
+                requestID: String, route: RouteTag? = nil) {
         guard enabled else { return }
         let micros = (NIODeadline.now().uptimeNanoseconds &- startedAt.uptimeNanoseconds) / 1000
-        let millis = Int64(Date().timeIntervalSince1970 * 1000)
-        var line = "{\"ts\":\(millis),\"method\":\"\(method)\",\"target\":"
-        line += Self.quoted(Self.redacted(target))
-        line += ",\"status\":\(status),\"bytes\":\(bytes),\"us\":\(micros),\"client\":\(Self.quoted(client))}\n"
-        buffer.bytes.withLock { $0.append(contentsOf: line.utf8) }
-    }
-
-    /// Stops the flusher after writing what is buffered.
-    func close() {
-        guard enabled, running.stop() else { return }
-        flushThread?.wait()
-    }
-
-    private static func flush(_ buffer: SharedBuffer, to fd: Int32) {
-        let pending = buffer.bytes.withLock { b -> [UInt8] in
-            defer { b.removeAll(keepingCapacity: true) }
-            return b
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let millis = Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
+        let redactedTarget = target.utf8.contains(UInt8(ascii: "?")) ? Self.redacted(target) : target
+        // At most six bytes per byte of a string (`\u00XX`), and the fixed part.
+        let bound = 160 + 6 * (redactedTarget.utf8.count + client.utf8.count + requestID.utf8.count + method.utf8.count)
+            + (route?.template.utf8.count ?? 0)
+        let kept = buffer.withLock { line -> Bool in
+            guard line.count + bound <= capacity else { return false }
+            line.append(contentsOf: #"{"ts":"#.utf8)
+            Self.appendInteger(millis, to: &line)
+            line.append(contentsOf: #","id":"#.utf8)
+            Self.appendQuoted(requestID, to: &line)
+            line.append(contentsOf: #","method":"#.utf8)
+            Self.appendQuoted(method, to: &line)
+            line.append(contentsOf: #","target":"#.utf8)
+            Self.appendQuoted(redactedTarget, to: &line)
+            if let route {
+                line.append(contentsOf: #","route":"#.utf8)
+                Self.appendQuoted(route.template, to: &line)
+            }
+            line.append(contentsOf: #","status":"#.utf8)
+            Self.appendInteger(status, to: &line)
+            line.append(contentsOf: #","bytes":"#.utf8)
+            Self.appendInteger(bytes, to: &line)
+            line.append(contentsOf: #","us":"#.utf8)
+            Self.appendInteger(Int(micros), to: &line)
+            line.append(contentsOf: #","client":"#.utf8)
+            Self.appendQuoted(client, to: &line)
+            line.append(contentsOf: "}\n".utf8)
+            return true
         }
+        if !kept {
+            dropped.add(1, ordering: .relaxed)
+            droppedCounter?.increment()
+        }
+    }
+
+    /// Writes what is buffered (the writer thread's turn; tests call it directly).
+    func flush() {
+        var pending: [UInt8] = []
+        pending.reserveCapacity(64 * 1024)
+        buffer.withLock { swap(&$0, &pending) }
         var offset = 0
         while offset < pending.count {
-            let n = pending.withUnsafeBytes { write(fd, $0.baseAddress! + offset, pending.count - offset) }
+            let n = pending.withUnsafeBytes { write(output, $0.baseAddress! + offset, pending.count - offset) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             offset += n
         }
     }
 
-    /// Targets are client-controlled: escape them so a line stays one valid JSON object.
+    /// Stops the writer after writing what is buffered.
+    func close() {
+        guard hasWriter, running.exchange(false, ordering: .relaxed) else { return }
+        while !writerDone.withLock({ $0 }) { usleep(10_000) }
+    }
+
+    static func appendInteger(_ value: Int, to line: inout [UInt8]) {
+        if value < 0 {
+            line.append(UInt8(ascii: "-"))
+            appendInteger(value == .min ? .max : -value, to: &line)
+            return
+        }
+        if value < 10 {
+            line.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        appendInteger(value / 10, to: &line)
+        line.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// A JSON string: client-controlled text (targets, forwarded addresses) stays one valid line.
+    static func appendQuoted(_ text: String, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                line.append(UInt8(ascii: "\\"))
+                line.append(byte)
+            case 0..<0x20, 0x7F:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                line.append(contentsOf: #"\u00"#.utf8)
+                line.append(hex[Int(byte >> 4)])
+                line.append(hex[Int(byte & 0xF)])
+            default:
+                line.append(byte)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
+    }
+
     /// Query parameters that carry credentials (WebSocket and SSE clients cannot send headers, so
     /// SDKs put tokens and API keys in the URL): their values never reach the log.
     static let credentialParameters: Set<String> = ["token", "api_key", "apikey", "access_token"]
@@ -86,37 +173,10 @@ final class AccessLog: Sendable {
         return target[..<mark] + "?" + pairs.joined(separator: "&")
     }
 
+    /// `text` as a JSON string (tests and callers outside the hot path).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var bytes: [UInt8] = []
+        appendQuoted(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
-}
-
-/// Lets `close()` wait for the flusher's last write.
-private final class FlushThread: Sendable {
-    private let finished = Mutex<Bool>(false)
-    func done() { finished.withLock { $0 = true } }
-    func wait() {
-        while !finished.withLock({ $0 }) { usleep(10_000) }
-    }
-}
-
-private final class SharedBuffer: Sendable {
-    let bytes = Mutex<[UInt8]>([])
-}
-
-private final class SharedFlag: Sendable {
-    private let value = Atomic<Bool>(true)
-    var isRunning: Bool { value.load(ordering: .relaxed) }
-    /// Returns whether this call stopped it.
-    func stop() -> Bool { value.exchange(false, ordering: .relaxed) }
 }

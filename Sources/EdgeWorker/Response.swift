@@ -12,6 +12,8 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: Headers
     public var body: Body
+    /// The route the worker answered from, for the runner's metrics; nil counts as `RouteTag.untagged`.
+    public var route: RouteTag?
 
     public init(status: Int = 200, headers: Headers = [:], body: Body = .bytes([])) {
         self.status = status

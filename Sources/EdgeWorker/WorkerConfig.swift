@@ -43,6 +43,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// How long shutdown waits for in-flight requests and `waitUntil` work.
     public var shutdownGraceSeconds = 10.0
     public var eventLoopThreads = 0
+    /// `host:port` of the Prometheus `/metrics` listener, a port of its own so that a PoP does not
+    /// publish it; nil (the default) serves no metrics.
+    public var metrics: String?
 
     public init() {}
 }
