@@ -20,6 +20,9 @@ final class AccessLog: Sendable {
     /// Buffered bytes past which lines are dropped.
     let capacity: Int
     private let buffer: Mutex<[UInt8]>
+    /// The writer's half of a double buffer: swapped with `buffer` at each flush, so both keep their
+    /// capacity and a request never pays for the buffer growing.
+    private let writing = Mutex<[UInt8]>([])
     private let dropped = Atomic<Int>(0)
     private let droppedCounter: Counter?
     private let output: Int32
@@ -34,7 +37,9 @@ final class AccessLog: Sendable {
         self.output = output
         self.capacity = capacity
         droppedCounter = dropped
-        buffer = Mutex([])
+        var initial: [UInt8] = []
+        if enabled { initial.reserveCapacity(min(capacity, 256 * 1024)) }
+        buffer = Mutex(initial)
         writerDone = Mutex(false)
         hasWriter = enabled && writes
         guard hasWriter else { return }
@@ -100,15 +105,16 @@ final class AccessLog: Sendable {
 
     /// Writes what is buffered (the writer thread's turn; tests call it directly).
     func flush() {
-        var pending: [UInt8] = []
-        pending.reserveCapacity(64 * 1024)
-        buffer.withLock { swap(&$0, &pending) }
-        var offset = 0
-        while offset < pending.count {
-            let n = pending.withUnsafeBytes { write(output, $0.baseAddress! + offset, pending.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            offset += n
+        writing.withLock { pending in
+            pending.removeAll(keepingCapacity: true)
+            buffer.withLock { swap(&$0, &pending) }
+            var offset = 0
+            while offset < pending.count {
+                let n = pending.withUnsafeBytes { write(output, $0.baseAddress! + offset, pending.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                offset += n
+            }
         }
     }
 
