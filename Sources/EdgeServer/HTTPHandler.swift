@@ -217,6 +217,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let (status, message) = error == .headerOverflow
                 ? (431, "Request line and header fields too large") : (400, "Malformed HTTP request")
             app.metrics.reject(status == 431 ? .headersTooLarge : .malformed)
+            routeCounters?.counters(for: RouteTag.untagged).count(status: status, nanoseconds: nil)
             let requestID = app.requestIDs.make()
             let body = app.errorBody(status, message, requestID: requestID)
             writeWhole(context: context, status: status, version: .http1_1, body: body, keepAlive: false,
@@ -338,6 +339,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case 503: app.metrics.reject(.pipelineBacklog)
         default: app.metrics.reject(.malformed)
         }
+        routeCounters?.counters(for: RouteTag.untagged).count(status: Int(status.code), nanoseconds: nil)
         let requestID = resolveRequestID(head.headers)
         let body = app.errorBody(status.code, message, requestID: requestID)
         let headers: Headers = status == .serviceUnavailable

@@ -57,10 +57,12 @@ final class ServerMetrics: Sendable {
                              factory: factory)
         }
 
-        func count(status: Int, nanoseconds: UInt64) {
+        /// Counts an answer; `nanoseconds` nil for one the runner refused before reading the request
+        /// whole (its duration would say nothing about serving).
+        func count(status: Int, nanoseconds: UInt64?) {
             let statusClass = status / 100
             byClass[(1...5).contains(statusClass) ? statusClass : 0].increment()
-            duration.recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds))
+            if let nanoseconds { duration.recordNanoseconds(Int64(truncatingIfNeeded: nanoseconds)) }
         }
     }
 }

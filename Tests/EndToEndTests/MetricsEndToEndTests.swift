@@ -72,6 +72,8 @@ struct MetricsEndToEndTests {
         }
         // The public port does not publish the metrics: there it is a path like any other.
         #expect(try http("GET", base + "/metrics", token: nil).status == 404)
+        // A refusal of the runner's own (431, over max_header_bytes) is counted by its reason.
+        _ = try curl(["-s", "-o", "/dev/null", "-H", "X-Fill: " + String(repeating: "v", count: 20 * 1024), base + "/health"])
 
         let after = try await Self.scrape(metrics)
         #expect(after.types["edgeworker_http_requests"] == "counter")
@@ -95,6 +97,8 @@ struct MetricsEndToEndTests {
         #expect(after.value("edgeworker_flags_compiled_projects") >= 1)
         #expect(after.value("edgeworker_replication_role", ["role": "origin"]) == 1)
         #expect(after.value("edgeworker_http_open_connections") >= 0)
+        #expect(after.value("edgeworker_http_rejected_total", ["reason": "headers_too_large"]) == 1)
+        #expect(after.value("edgeworker_http_requests_total", ["dialect": "none", "route": "unmatched", "status": "4xx"]) == 1)
     }
 
     @Test func labelsStayBoundedWhateverPathsClientsSend() async throws {
