@@ -40,8 +40,10 @@ final class AnswerCache: Sendable {
         var environment: String?
         /// How many evaluations the answer holds in all.
         var evaluationsAvailable: Int
-        /// Its project's evaluation counters: served again, the answer counts its evaluations.
-        var counters: EvaluationCounters?
+        /// Its project's evaluation counters and its evaluations' reasons: served again, the answer
+        /// counts them.
+        var counters: EvaluationCounters? = nil
+        var reasons = ReasonTally()
     }
 
     /// One place of the table: an answer with its key and the key's hash.
@@ -101,7 +103,7 @@ final class AnswerCache: Sendable {
             return nil
         }
         hits.increment()
-        found.counters?.count(found.evaluations)
+        found.counters?.count(found.reasons)
         return found
     }
 
@@ -163,9 +165,10 @@ final class AnswerCache: Sendable {
     /// Keeps what a route answered from `snapshot` at `now`, until the snapshot's next schedule change.
     func keep(_ response: Response, for key: Key, evaluations: [Evaluation], available: Int, environment: String?,
               snapshot: ProjectSnapshot, now: Double) {
-        snapshot.evaluations?.count(evaluations)
+        let reasons = ReasonTally(evaluations)
+        snapshot.evaluations?.count(reasons)
         keep(Answer(response: response, evaluations: evaluations, environment: environment, evaluationsAvailable: available,
-                    counters: snapshot.evaluations),
+                    counters: snapshot.evaluations, reasons: reasons),
              for: key, sequence: snapshot.sequence, validUntil: snapshot.ruleset.nextScheduleChange(after: now))
     }
 
