@@ -68,33 +68,33 @@ final class AccessLog: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let millis = Int(now.tv_sec) * 1000 + Int(now.tv_nsec) / 1_000_000
-        let redactedTarget = target.utf8.contains(UInt8(ascii: "?")) ? Self.redacted(target) : target
+        let redactedTarget = Self.mayCarryCredentials(target) ? Self.redacted(target) : target
         // At most six bytes per byte of a string (`\u00XX`), and the fixed part.
         let bound = 160 + 6 * (redactedTarget.utf8.count + client.utf8.count + requestID.utf8.count + method.utf8.count)
             + (route?.template.utf8.count ?? 0)
         let kept = buffer.withLock { line -> Bool in
             guard line.count + bound <= capacity else { return false }
-            line.append(contentsOf: #"{"ts":"#.utf8)
+            Self.append(#"{"ts":"#, to: &line)
             Self.appendInteger(millis, to: &line)
-            line.append(contentsOf: #","id":"#.utf8)
+            Self.append(#","id":"#, to: &line)
             Self.appendQuoted(requestID, to: &line)
-            line.append(contentsOf: #","method":"#.utf8)
+            Self.append(#","method":"#, to: &line)
             Self.appendQuoted(method, to: &line)
-            line.append(contentsOf: #","target":"#.utf8)
+            Self.append(#","target":"#, to: &line)
             Self.appendQuoted(redactedTarget, to: &line)
             if let route {
-                line.append(contentsOf: #","route":"#.utf8)
+                Self.append(#","route":"#, to: &line)
                 Self.appendQuoted(route.template, to: &line)
             }
-            line.append(contentsOf: #","status":"#.utf8)
+            Self.append(#","status":"#, to: &line)
             Self.appendInteger(status, to: &line)
-            line.append(contentsOf: #","bytes":"#.utf8)
+            Self.append(#","bytes":"#, to: &line)
             Self.appendInteger(bytes, to: &line)
-            line.append(contentsOf: #","us":"#.utf8)
+            Self.append(#","us":"#, to: &line)
             Self.appendInteger(Int(micros), to: &line)
-            line.append(contentsOf: #","client":"#.utf8)
+            Self.append(#","client":"#, to: &line)
             Self.appendQuoted(client, to: &line)
-            line.append(contentsOf: "}\n".utf8)
+            Self.append("}\n", to: &line)
             return true
         }
         if !kept {
@@ -124,6 +124,12 @@ final class AccessLog: Sendable {
         while !writerDone.withLock({ $0 }) { usleep(10_000) }
     }
 
+    /// A fixed part of the line, copied whole.
+    @inline(__always)
+    static func append(_ text: StaticString, to line: inout [UInt8]) {
+        line.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     static func appendInteger(_ value: Int, to line: inout [UInt8]) {
         if value < 0 {
             line.append(UInt8(ascii: "-"))
@@ -141,6 +147,17 @@ final class AccessLog: Sendable {
     /// A JSON string: client-controlled text (targets, forwarded addresses) stays one valid line.
     static func appendQuoted(_ text: String, to line: inout [UInt8]) {
         line.append(UInt8(ascii: "\""))
+        // Nearly always nothing to escape: then the bytes are copied whole.
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            line.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true {
+            line.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
@@ -148,7 +165,7 @@ final class AccessLog: Sendable {
                 line.append(byte)
             case 0..<0x20, 0x7F:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                line.append(contentsOf: #"\u00"#.utf8)
+                Self.append(#"\u00"#, to: &line)
                 line.append(hex[Int(byte >> 4)])
                 line.append(hex[Int(byte & 0xF)])
             default:
@@ -161,6 +178,39 @@ final class AccessLog: Sendable {
     /// Query parameters that carry credentials (WebSocket and SSE clients cannot send headers, so
     /// SDKs put tokens and API keys in the URL): their values never reach the log.
     static let credentialParameters: Set<String> = ["token", "api_key", "apikey", "access_token"]
+
+    /// Whether `target` has a query parameter whose name could be a credential's: one of
+    /// `credentialParameters` in any case, or a name with a `%` (compared decoded by `redacted`).
+    /// One scan without allocation, so that the usual target skips `redacted`.
+    static func mayCarryCredentials(_ target: String) -> Bool {
+        var utf8 = target
+        return utf8.withUTF8 { bytes -> Bool in
+            guard var at = bytes.firstIndex(of: UInt8(ascii: "?")) else { return false }
+            at += 1
+            while at < bytes.count {
+                var end = at
+                var percent = false
+                while end < bytes.count, bytes[end] != UInt8(ascii: "="), bytes[end] != UInt8(ascii: "&") {
+                    if bytes[end] == UInt8(ascii: "%") { percent = true }
+                    end += 1
+                }
+                if percent || Self.isCredentialName(UnsafeBufferPointer(rebasing: bytes[at..<end])) { return true }
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                at = end + 1
+            }
+            return false
+        }
+    }
+
+    private static func isCredentialName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        credentialParameterBytes.contains { candidate in
+            candidate.count == name.count && zip(candidate, name).allSatisfy { lower, byte in
+                lower == ((UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte)
+            }
+        }
+    }
+
+    private static let credentialParameterBytes: [[UInt8]] = credentialParameters.map { Array($0.utf8) }
 
     /// `target` with the value of every credential parameter replaced by `[redacted]` (names are
     /// compared percent-decoded and in any case, as a worker reading them would).

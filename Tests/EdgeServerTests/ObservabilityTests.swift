@@ -117,6 +117,16 @@ struct ObservabilityTests {
         #expect(text.contains(#"edgeworker_http_rejected_total{reason="timeout"} 1"#))
     }
 
+    @Test func onlyTargetsThatMayCarryCredentialsAreRedactedTheSlowWay() {
+        let may = ["/s?token=a", "/s?TOKEN=a", "/s?t%6Fken=a", "/s?a=1&api_key=2", "/s?access_token", "/s?x=1&ApiKey=k"]
+        let mayNot = ["/health", "/x?context=%7B%7D", "/s?tokens=1", "/s?x=token", "/s?", "/api/v1/flags/k?environment=prod&a=b"]
+        for target in may { #expect(AccessLog.mayCarryCredentials(target), "\(target)") }
+        for target in mayNot {
+            #expect(!AccessLog.mayCarryCredentials(target), "\(target)")
+            #expect(AccessLog.redacted(target) == target, "\(target)")
+        }
+    }
+
     @Test func requestIDsFromProxiesMustBePlainTokens() {
         #expect(RequestIDs.isAcceptable("3f9a-01:pop.fra@x+y=/z_"))
         #expect(!RequestIDs.isAcceptable(""))
