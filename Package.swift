@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // `/metrics`: the runtime and the worker count through swift-metrics' API; swift-prometheus
+        // is its backend and writes the Prometheus text format.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // `scripts/docs`: the DocC catalogs, built and checked for warnings.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -34,6 +38,7 @@ let package = Package(
         .target(name: "EdgeKV", dependencies: [
             "CLMDB", "EdgeJSON", "EdgePlatform",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "EdgeWorker", dependencies: [
             "EdgeKV", "EdgeJSON",
@@ -49,6 +54,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             // The worker's outbound `fetch`, on the event loops the runner already has.
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Origin → replica: the /__edge/ endpoints (a Worker) and the replica follower.
         .target(name: "EdgeReplication", dependencies: [
@@ -59,6 +66,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The runtime entry point: serve, kv, snapshot, replica and init for any registered workers.
         .target(name: "EdgeRuntime", dependencies: [
@@ -75,7 +83,12 @@ let package = Package(
         ]),
         // Benchmarks only: a raw C `mdb_get` loop, the floor EdgeKV is compared against.
         .target(name: "EdgeBenchC", dependencies: ["CLMDB"]),
-        .executableTarget(name: "edgebench", dependencies: ["EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON", "EdgeWorker", "FlagsWorker"]),
+        .executableTarget(name: "edgebench", dependencies: [
+            "EdgeKV", "EdgeBenchC", "FlagEngine", "EdgeJSON", "EdgeWorker", "FlagsWorker",
+            // `edgebench worker --metrics`: the cost of counting into the Prometheus backend.
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
         // The flag service: both API dialects (EdgeFlags, FeatureSignals) over KV, on the engine.
@@ -84,6 +97,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .testTarget(name: "EdgeJSONTests", dependencies: ["EdgeJSON"]),
         .testTarget(name: "FlagEngineTests", dependencies: ["FlagEngine", "EdgeJSON"]),
@@ -107,6 +121,8 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Start the real binary on loopback ports: CLI round trips, serve and SIGTERM, the crash test.
         // Resources/: the Python SDK client and the schemathesis configuration the tests run.

@@ -39,7 +39,7 @@ struct RoutedWorkers: Worker {
         }
     }
 
-    func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
-        main.runnerErrorBody(status: status, code: code, message: message)
+    func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8] {
+        main.runnerErrorBody(status: status, code: code, message: message, requestID: requestID)
     }
 }

@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("replica-of"),
             help: "Serve as a read-only replica of the origin at URL (default: [replication] replica_of).")
     var replicaOf: String?
+    @Option(help: "host:port of the Prometheus /metrics listener (default: [server] metrics; none).")
+    var metrics: String?
 
     func run() async throws {
         var config = try store.loadConfig()
@@ -32,6 +34,7 @@ struct Serve: AsyncParsableCommand {
         if let port { config.server.port = port }
         if let accessLog { config.server.accessLog = accessLog }
         if let replicaOf { config.replication.replicaOf = replicaOf }
+        if let metrics { config.server.metrics = metrics }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -41,6 +44,8 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "edgeworker")
+        // Before the store and the worker make their metrics, or they would count nowhere.
+        if config.server.metrics != nil { PrometheusExport.bootstrap(version: WorkerRegistry.runtime.version) }
         let mainName = config.main.isEmpty ? "HealthWorker" : config.main
         let worker = try application(config, main: mainName)
 

@@ -281,7 +281,8 @@ public enum ConfigLoader {
             let known: Set<String> = ["ip", "port", "max_body_bytes", "max_header_bytes", "max_connections",
                                       "idle_timeout_seconds", "request_timeout_seconds", "trusted_proxies",
                                       "access_log", "shutdown_grace_seconds", "event_loop_threads",
-                                      "max_connections_per_client", "header_timeout_seconds", "max_unsent_bytes"]
+                                      "max_connections_per_client", "header_timeout_seconds", "max_unsent_bytes",
+                                      "metrics"]
             for key in t.keys where !known.contains(key) {
                 warnings.append("\(place(of: key)): unknown key \"server.\(key)\" is ignored")
             }
@@ -318,6 +319,13 @@ public enum ConfigLoader {
             }
             if let v = try number(t, "shutdown_grace_seconds") { server.shutdownGraceSeconds = v }
             if let v = try int(t, "event_loop_threads") { server.eventLoopThreads = v }
+            if let v = try string(t, "metrics") {
+                guard let colon = v.lastIndex(of: ":"), !v[..<colon].isEmpty,
+                      let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+                    throw error("metrics", "metrics must be \"host:port\" (\"127.0.0.1:9464\"), or absent for none")
+                }
+                server.metrics = v
+            }
         }
 
         func applyStorage(_ table: TOMLTable, to storage: inout StorageSettings, warnings: inout [String]) throws {

@@ -19,6 +19,8 @@ public struct Response: Sendable {
     public var headers: Headers
     /// The body: bytes, a stream or a WebSocket session.
     public var body: Body
+    /// The route the worker answered from, for the runner's metrics; nil counts as `RouteTag.untagged`.
+    public var route: RouteTag?
 
     /// A response with any kind of body.
     public init(status: Int = 200, headers: Headers = [:], body: Body = .bytes([])) {

@@ -46,8 +46,8 @@ public struct StaticAssets: Worker {
     }
 
     /// The worker's error shape.
-    public func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
-        worker.runnerErrorBody(status: status, code: code, message: message)
+    public func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8] {
+        worker.runnerErrorBody(status: status, code: code, message: message, requestID: requestID)
     }
 
     /// The file's response, or nil when the worker should answer.

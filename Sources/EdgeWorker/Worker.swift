@@ -18,9 +18,11 @@ public protocol Worker: Sendable {
     /// The JSON body of an error the runner answers on the worker's behalf: a malformed or
     /// oversized request, a timeout, a refused connection, an error `fetch` threw. `code` is the
     /// runner's upper-case name for it (`BAD_REQUEST`, `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`,
-    /// `HEADERS_TOO_LARGE`, `NOT_IMPLEMENTED`, `UNAVAILABLE`, `INTERNAL_ERROR`). The default is
-    /// `{"error": message, "code": code}`.
-    func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8]
+    /// `HEADERS_TOO_LARGE`, `NOT_IMPLEMENTED`, `UNAVAILABLE`, `INTERNAL_ERROR`). `requestID` is the
+    /// request's id (`X-Request-Id`) when the error answers a request, nil for one the runner refused
+    /// before any request (a connection over a cap, a request that never arrived whole). The
+    /// default is `{"error": message, "code": code, "request_id": requestID}`.
+    func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8]
 }
 
 extension Worker {
@@ -33,9 +35,11 @@ extension Worker {
     /// By default a cron trigger does nothing.
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}
 
-    /// `{"error": message, "code": code}`.
-    public func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
-        JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
+    /// `{"error": message, "code": code, "request_id": requestID}` (no `request_id` when nil).
+    public func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8] {
+        var body: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        if let requestID { body["request_id"] = .string(requestID) }
+        return JSONValue.object(body).serialized()
     }
 }
 

@@ -53,6 +53,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var shutdownGraceSeconds = 10.0
     /// Event loops to run; 0 means one per CPU the process may use.
     public var eventLoopThreads = 0
+    /// `host:port` of the Prometheus `/metrics` listener, a port of its own so that a PoP does not
+    /// publish it; nil (the default) serves no metrics.
+    public var metrics: String?
 
     /// The defaults, as with no section in the file.
     public init() {}

@@ -64,9 +64,9 @@ public struct FlagsWorker: Worker {
             do {
                 response = try await route.serve(&admission)
             } catch {
-                return CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false))
+                return Self.tagged(CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false)), route)
             }
-            return CORS.decorate(Self.finish(response, admission, answered: true))
+            return Self.tagged(CORS.decorate(Self.finish(response, admission, answered: true)), route)
         }
     }
 
@@ -86,10 +86,17 @@ public struct FlagsWorker: Worker {
             do {
                 response = try serveNow(&admission)
             } catch {
-                return CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false))
+                return Self.tagged(CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false)), route)
             }
-            return CORS.decorate(Self.finish(response, admission, answered: true))
+            return Self.tagged(CORS.decorate(Self.finish(response, admission, answered: true)), route)
         }
+    }
+
+    /// `response` counted under `route` in the runner's metrics.
+    private static func tagged(_ response: Response, _ route: Route) -> Response {
+        var response = response
+        response.route = route.metricsTag
+        return response
     }
 
     /// The limit headers of the admission, and for a handler's answer in a dialect that tags them,

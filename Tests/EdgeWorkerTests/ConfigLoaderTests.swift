@@ -228,6 +228,16 @@ struct ConfigLoaderTests {
         #expect(notATable?.message.contains("[replication] must be a table") == true)
     }
 
+    @Test func theMetricsListenerIsOffByDefaultAndTakesAHostAndPort() throws {
+        #expect(try ConfigLoader.parse("name = \"w\"\n").server.metrics == nil)
+        #expect(try ConfigLoader.parse("[server]\nmetrics = \"127.0.0.1:9464\"\n").server.metrics == "127.0.0.1:9464")
+        #expect(try ConfigLoader.parse("[server]\nmetrics = \"[::1]:9464\"\n").server.metrics == "[::1]:9464")
+        for bad in ["9464", "127.0.0.1", ":9464", "127.0.0.1:port", "127.0.0.1:70000"] {
+            let error = configError { try ConfigLoader.parse("[server]\nmetrics = \"\(bad)\"\n") }
+            #expect(error?.message.contains("metrics must be \"host:port\"") == true, "\(bad)")
+        }
+    }
+
     @Test func outOfRangeReplicationSettingsAreErrorsAndUnknownKeysWarn() throws {
         let wait = configError { try ConfigLoader.parse("[replication]\npoll_wait_seconds = 31\n") }
         #expect(wait?.message.contains("poll_wait_seconds must be between 1 and 30") == true)

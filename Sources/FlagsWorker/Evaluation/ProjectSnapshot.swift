@@ -1,3 +1,4 @@
+import CoreMetrics
 import EdgeJSON
 import EdgePlatform
 import EdgeWorker
@@ -31,6 +32,8 @@ struct ProjectSnapshot: Sendable {
     /// Built without some of the project (records written around the API that do not compile
     /// together): never patched, since a patch would keep what is missing missing.
     var degraded = false
+    /// The project's evaluation counters, set by `ProjectCache` and carried by patches.
+    var evaluations: EvaluationCounters?
 
     static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
         var flags: [Flag] = []
@@ -195,6 +198,10 @@ final class ProjectCache: Sendable {
     /// How many times a compiled project took a change of some of its flags and configs alone.
     var patchCount: Int { patches.load(ordering: .relaxed) }
     private let builders = Mutex<[String: BuildLock]>([:])
+    private let fullCompiles = Counter(label: "edgeworker_flags_compiles_total", dimensions: [("kind", "full")])
+    private let patchCompiles = Counter(label: "edgeworker_flags_compiles_total", dimensions: [("kind", "patch")])
+    private let compileDuration = Timer(label: "edgeworker_flags_compile_duration_seconds")
+    private let compiledProjects = Gauge(label: "edgeworker_flags_compiled_projects")
 
     func snapshot(project: String, store: RecordStore) throws(APIError) -> ProjectSnapshot {
         let sequence = store.kv.sequence
@@ -216,15 +223,23 @@ final class ProjectCache: Sendable {
                     keep(relabelled, project)
                     return relabelled
                 }
-                if let patched = try ProjectSnapshot.patched(previous, changedKeys: keys, project: project, store: store,
+                let patchBegan = MonotonicClock.seconds()
+                if var patched = try ProjectSnapshot.patched(previous, changedKeys: keys, project: project, store: store,
                                                              sequence: sequence) {
                     patches.add(1, ordering: .relaxed)
+                    patchCompiles.increment()
+                    compileDuration.recordSeconds(MonotonicClock.seconds() - patchBegan)
+                    patched.evaluations = previous.evaluations
                     keep(patched, project)
                     return patched
                 }
             }
-            let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
+            let began = MonotonicClock.seconds()
+            var built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
             compiles.add(1, ordering: .relaxed)
+            fullCompiles.increment()
+            compileDuration.recordSeconds(MonotonicClock.seconds() - began)
+            built.evaluations = previous?.evaluations ?? EvaluationCounters(project: project)
             keep(built, project)
             // Building parses every record: glibc keeps the freed parse trees' pages otherwise, and
             // the store's pages read once stay mapped.
@@ -254,6 +269,7 @@ final class ProjectCache: Sendable {
             // A slower build of an older sequence never replaces a newer one.
             if let existing = all[project], existing.sequence > snapshot.sequence { return }
             all[project] = snapshot
+            compiledProjects.record(all.count)
         }
     }
 

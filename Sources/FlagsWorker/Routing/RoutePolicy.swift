@@ -49,6 +49,16 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         }
     }
 
+    /// The dialect's label in the runner's metrics (`edgeflags`): the case's own name, so a new
+    /// dialect is labelled without a change here.
+    var metricsName: String { String(describing: self).lowercased() }
+
+    /// What a path no route matches is counted under in the runner's metrics, per dialect.
+    var unmatchedTag: RouteTag { Self.unmatchedTags[self] ?? RouteTag.untagged }
+
+    private static let unmatchedTags: [Dialect: RouteTag] = Dictionary(
+        uniqueKeysWithValues: allCases.map { ($0, RouteTag(dialect: $0.metricsName, template: "unmatched")) })
+
     /// Whether successful answers get an `ETag` and `If-None-Match` handling.
     var tagsAnswers: Bool { self == .edgeFlags }
 }
