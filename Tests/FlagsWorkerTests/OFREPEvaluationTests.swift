@@ -95,6 +95,9 @@ struct OFREPEvaluationTests {
         #expect(nobody.status == 401)
         #expect(nobody.text.isEmpty)
         #expect(await api.ofrep("/evaluate/flags/checkout", apiKey: "fs_srv_unknown", context: [:]).status == 401)
+        // A blank key is a credential that fails, even beside a valid token.
+        let sdkToken = try await api.token(["read:flags"])
+        #expect(await api.ofrep("/evaluate/flags/checkout", token: sdkToken, context: [:], headers: ["X-API-Key": ""]).status == 401)
         let configsOnly = try await api.token(["read:configs"])
         let forbidden = await api.ofrep("/evaluate/flags/checkout", token: configsOnly, context: [:])
         #expect(forbidden.status == 403)

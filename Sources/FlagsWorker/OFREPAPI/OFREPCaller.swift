@@ -46,16 +46,17 @@ extension Gate where Who == OFREPCaller {
         Gate(authentication: .apiKeyOrToken, credentialLocation: location, admit: .now { admission throws(APIError) in
             try admission.countClientAddress()
             let request = admission.request
-            let headerKey = request.headers["X-API-Key"]?.trimmingSpaces ?? ""
+            // A key header is the credential even when empty: a blank key is refused, not skipped.
+            let keyHeader = request.headers["X-API-Key"]
             let bearer = try BearerCredential.parse(request)
             let queried = location.queryParameter.flatMap { request.queryParameter($0) } ?? ""
-            if headerKey.isEmpty && (bearer != nil || queried.hasPrefix("ff_")) {
+            if keyHeader == nil && (bearer != nil || queried.hasPrefix("ff_")) {
                 let token = try admission.authenticateToken(at: location)
                 try admission.count(token.hash, budget: .tokenEvaluations)
                 try TokenRecord.authorize(token, .permission(.readFlags))
                 return .token(token)
             }
-            guard !headerKey.isEmpty || !queried.isEmpty else { throw .unauthorized }
+            guard keyHeader != nil || !queried.isEmpty else { throw .unauthorized }
             let key = try admission.authenticateAPIKey(at: location)
             try admission.count("k" + key.id, budget: .keyEvaluations)
             return .key(key)
