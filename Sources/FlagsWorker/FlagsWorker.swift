@@ -2,8 +2,9 @@ import Dispatch
 import EdgeWorker
 import Glibc
 
-/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens) and the FeatureSignals
-/// API (`/v1`, JWT accounts and `fs_` API keys) over the `TOKENS` and `FLAGS` namespaces. Name it in
+/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens), the FeatureSignals
+/// API (`/v1`, JWT accounts and `fs_` API keys) and OpenFeature's OFREP (`/ofrep/v1`) over the
+/// `TOKENS` and `FLAGS` namespaces. Name it in
 /// `wrangler-like.toml` as `main = "FlagsWorker"`.
 ///
 /// Every route is declared in `RouteTable` with its policy (dialect, authentication, credential

@@ -14,6 +14,7 @@ import Synchronization
 final class AnswerCache: Sendable {
     enum Route: UInt8, Sendable {
         case edgeFlagsBulk, edgeFlagsSingle, featureSignalsOne, featureSignalsBulk, featureSignalsClient
+        case ofrepSingle, ofrepBulk
     }
 
     struct Key: Hashable, Sendable {

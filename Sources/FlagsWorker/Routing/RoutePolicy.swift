@@ -18,6 +18,9 @@ enum Dialect: Sendable, Equatable, CaseIterable {
     case edgeFlags
     /// `/v1`: `{"error": message}`, as the FeatureSignals contract words it.
     case featureSignals
+    /// `/ofrep/v1`: OpenFeature's `{"errorCode", "errorDetails"}`; 401 and 403 without a body. The
+    /// bulk evaluation tags its own answers (over the context too), so no generic `ETag` here.
+    case ofrep
 
     /// Where the dialect is mounted. Only a path that matches no route is placed by it, so that its
     /// 404 speaks the dialect the client was speaking; a route's own dialect is declared on it.
@@ -25,6 +28,7 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: "/"
         case .featureSignals: "/v1/"
+        case .ofrep: "/ofrep/v1/"
         }
     }
 
@@ -38,6 +42,7 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: error.response
         case .featureSignals: error.featureSignalsResponse
+        case .ofrep: error.ofrepResponse
         }
     }
 
@@ -46,6 +51,7 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: .notFound("Route not found")
         case .featureSignals: .fs(404, "not found")
+        case .ofrep: .ofrep(404, .general, "Route not found")
         }
     }
 
@@ -75,6 +81,9 @@ enum Authentication: Sendable, Equatable {
     case member(Role)
     /// A FeatureSignals `fs_` API key in `X-API-Key`.
     case apiKey
+    /// OFREP: an `fs_` key in `X-API-Key`, or an `ff_` token allowed `read:flags` in
+    /// `Authorization: Bearer`.
+    case apiKeyOrToken
 }
 
 /// What an `ff_` token must be allowed to call a route.
