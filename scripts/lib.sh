@@ -54,14 +54,19 @@ build_product() {
 
 # Python tools the tests drive, from PyPI when missing: openapi-spec-validator checks /openapi.json,
 # websockets is a real third-party WebSocket client for /stream/flags, edgeflags is the official
-# Python SDK (PythonSDKTests), schemathesis fuzzes the API from /openapi.json (SchemathesisTests;
-# its config file is version 4's); selenium drives Chromium through the console (ConsoleBrowserTests).
+# Python SDK (PythonSDKTests), openfeature-sdk with openfeature-provider-ofrep is OpenFeature's
+# (OFREPSDKTests), schemathesis fuzzes the API from /openapi.json (SchemathesisTests; its config
+# file is version 4's), prometheus-client's parser reads /metrics (MetricsEndToEndTests); selenium
+# drives Chromium through the console (ConsoleBrowserTests).
 ensure_python_tools() {
   local missing=()
   python3 -c 'import openapi_spec_validator' >/dev/null 2>&1 || missing+=(openapi-spec-validator)
   python3 -c 'import websockets' >/dev/null 2>&1 || missing+=(websockets)
   python3 -c 'import edgeflags' >/dev/null 2>&1 || missing+=(edgeflags)
   python3 -c 'import selenium' >/dev/null 2>&1 || missing+=(selenium)
+  python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(prometheus-client)
+  python3 -c 'import openfeature.contrib.provider.ofrep' >/dev/null 2>&1 \
+    || missing+=(openfeature-sdk openfeature-provider-ofrep)
   python3 -m schemathesis.cli --version 2>/dev/null | grep -q 'version 4\.' || missing+=('schemathesis>=4.32,<5')
   if [ ${#missing[@]} -gt 0 ]; then
     python3 -m pip --version >/dev/null 2>&1 || ensure_packages python3-pip

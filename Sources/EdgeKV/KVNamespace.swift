@@ -132,6 +132,7 @@ public struct KVNamespace: Sendable {
     public func getBytes(_ key: String) throws -> [UInt8]? {
         try KVLimits.validateKey(key, operation: "get")
         let now = store.nowSeconds
+        store.metrics.reads.increment()
         return try store.readers.withTransaction { txn in
             try Self.lookup(txn: txn, dbi: dbi, key: key) { view in view.isLive(now: now) ? Array(view.value) : nil } ?? nil
         }
@@ -156,6 +157,7 @@ public struct KVNamespace: Sendable {
         let now = store.nowSeconds
         var result: [String: KVValue?] = [:]
         var rawValues: [(String, [UInt8]?)] = []
+        store.metrics.reads.increment(by: keys.count)
         try store.readers.withTransaction { txn in
             for key in keys {
                 rawValues.append((key, try Self.lookup(txn: txn, dbi: dbi, key: Array(key.utf8)) { view in
@@ -222,7 +224,8 @@ public struct KVNamespace: Sendable {
     }
 
     private func read<R>(_ key: [UInt8], _ body: (StoredRecord.View) -> R?) throws -> R? {
-        try store.readers.withTransaction { txn in
+        store.metrics.reads.increment()
+        return try store.readers.withTransaction { txn in
             try Self.lookup(txn: txn, dbi: dbi, key: key, body) ?? nil
         }
     }

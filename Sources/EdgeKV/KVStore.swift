@@ -57,6 +57,7 @@ public final class KVStore: @unchecked Sendable {
     let changesDBI: MDB_dbi
     let expiryDBI: MDB_dbi
     let readers: ReadTransactionPool
+    let metrics = KVMetrics()
     private(set) var writer: KVWriter!
     private let lockFD: Int32
     private let closed = Atomic<Bool>(false)
@@ -138,6 +139,7 @@ public final class KVStore: @unchecked Sendable {
         originHistory = Mutex(opened.originHistory)
         readers = ReadTransactionPool(env: env, maxIdle: 64)
         writer = KVWriter(store: self)
+        metrics.sequence.record(Int64(truncatingIfNeeded: sequence))
         writer.start()
     }
 

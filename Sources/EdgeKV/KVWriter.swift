@@ -149,6 +149,7 @@ final class KVWriter: @unchecked Sendable {
 
     /// Applies `operations` in one write transaction and commits it; returns each one's sequence.
     private func runInTransaction(_ operations: [WriteOperation]) throws -> [UInt64] {
+        let began = DispatchTime.now().uptimeNanoseconds
         var txnPointer: OpaquePointer?
         try mdbCheck(mdb_txn_begin(store.env, nil, 0, &txnPointer), "put")
         guard let txn = txnPointer else { throw KVError.storage("put", code: -1) }
@@ -192,6 +193,14 @@ final class KVWriter: @unchecked Sendable {
         let commitCode = mdb_txn_commit(txn)
         committed = true  // mdb_txn_commit frees the transaction even when it fails: never abort it after
         try mdbCheck(commitCode, "put")
+        store.metrics.commits.increment()
+        store.metrics.commitDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - began))
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(store.env, &info)
+        mdb_env_stat(store.env, &stat)
+        store.metrics.mapUsedBytes.record((info.me_last_pgno + 1) * Int(stat.ms_psize))
+        store.metrics.mapSizeBytes.record(info.me_mapsize)
         if let origin = state.originSequence, origin != startOrigin {
             store.originSequence.withLock { $0 = origin }
         }
@@ -216,6 +225,7 @@ final class KVWriter: @unchecked Sendable {
             store.namespaceSequences[id]?.value.store(sequence, ordering: .releasing)
         }
         store.committedSequence.store(state.sequence, ordering: .releasing)
+        store.metrics.sequence.record(Int64(truncatingIfNeeded: state.sequence))
         condition.lock()
         let current = observers
         condition.unlock()

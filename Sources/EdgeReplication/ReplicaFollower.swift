@@ -53,6 +53,7 @@ public final class ReplicaFollower: Sendable {
     private let spool: SnapshotSpool
     private let clock: @Sendable () -> Double
     private let state = Mutex(State())
+    private let metrics = ReplicationMetrics()
 
     public init(store: KVStore, client: OriginClient, settings: Settings = Settings(), logger: Logger,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
@@ -128,8 +129,9 @@ public final class ReplicaFollower: Sendable {
         let now = clock()
         let nowMillis = Int64(now * 1000)
         let reached = store.appliedOriginSequence ?? applied
-        let wasDisconnected = state.withLock { s -> Bool in
+        let (wasDisconnected, reconnected, lag) = state.withLock { s -> (Bool, Bool, Double) in
             let was = s.phase != .following
+            let reconnected = s.phase == .disconnected || s.phase == .unauthorized
             s.phase = .following
             s.originLatest = max(page.latest, reached)
             s.lastContact = now
@@ -139,8 +141,11 @@ public final class ReplicaFollower: Sendable {
                 s.delays.add(max(0, nowMillis - change.timestampMillis))
             }
             if reached >= page.latest { s.lastInSync = now }
-            return was
+            return (was, reconnected, reached >= page.latest ? 0 : max(0, now - (s.lastInSync ?? s.startedAt)))
         }
+        metrics.appliedSequence.record(Int64(truncatingIfNeeded: reached))
+        metrics.lagSeconds.record(lag)
+        if reconnected { metrics.reconnects.increment() }
         if wasDisconnected {
             logger.notice("replica: following \(origin) from sequence \(reached) (origin at \(page.latest))")
         }
@@ -164,6 +169,9 @@ public final class ReplicaFollower: Sendable {
             s.lastInSync = now
             s.lastError = nil
         }
+        metrics.snapshots.increment()
+        metrics.appliedSequence.record(Int64(truncatingIfNeeded: snapshot.sequence))
+        metrics.lagSeconds.record(0)
         logger.notice("replica: installed a snapshot at sequence \(snapshot.sequence) (\(snapshot.bytes) bytes, \(String(format: "%.2f", now - started)) s)")
     }
 
@@ -180,6 +188,8 @@ public final class ReplicaFollower: Sendable {
             s.phase = phase
             s.lastError = message
             s.failedAttempts += 1
+            metrics.failures.increment()
+            metrics.lagSeconds.record(max(0, clock() - (s.lastInSync ?? s.startedAt)))
             s.recentFailures.append(clock())
             if s.recentFailures.count > 16 { s.recentFailures.removeFirst() }
             return (changed, unauthorized)

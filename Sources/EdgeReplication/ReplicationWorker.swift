@@ -44,6 +44,7 @@ public struct ReplicationWorker: Worker {
         commits = CommitSignal()
         let signal = commits
         store.onCommit { signal.notify($0) }
+        ReplicationMetrics.recordRole(replica: follower != nil)
     }
 
     public func fetch(_ request: Request, env: Env, ctx: ExecutionContext) async throws -> Response {
@@ -55,19 +56,34 @@ public struct ReplicationWorker: Worker {
             return Self.error(401, "UNAUTHORIZED", "Unauthorized")
         }
         let route: @Sendable (Request) async -> Response
+        let tag: RouteTag
         switch request.path {
-        case "/__edge/status": route = { _ in status() }
-        case "/__edge/changes": route = changes
-        case "/__edge/snapshot": route = { _ in await snapshot() }
+        case "/__edge/status":
+            route = { _ in status() }
+            tag = Self.tags.status
+        case "/__edge/changes":
+            route = changes
+            tag = Self.tags.changes
+        case "/__edge/snapshot":
+            route = { _ in await snapshot() }
+            tag = Self.tags.snapshot
         default: return Self.error(404, "NOT_FOUND", "No replication endpoint \(request.path)")
         }
         guard request.method == "GET" else {
             var response = Self.error(405, "METHOD_NOT_ALLOWED", "Method not allowed")
             response.headers["Allow"] = "GET"
+            response.route = tag
             return response
         }
-        return await route(request)
+        var response = await route(request)
+        response.route = tag
+        return response
     }
+
+    /// The replication endpoints in the runner's metrics.
+    private static let tags = (status: RouteTag(dialect: "replication", template: "/__edge/status"),
+                               changes: RouteTag(dialect: "replication", template: "/__edge/changes"),
+                               snapshot: RouteTag(dialect: "replication", template: "/__edge/snapshot"))
 
     private func status() -> Response {
         var body: [String: JSONValue] = ["role": .string(follower == nil ? "origin" : "replica"),

@@ -36,8 +36,12 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     /// connection opened: what idleness is measured from. A request in progress is never idle.
     private var lastRequestAt = NIODeadline.now()
 
+    /// Called once for each request that missed its deadline (the metrics' count).
+    private let onExpiry: (@Sendable () -> Void)?
+
     init(requestTimeoutSeconds: Double, idleTimeoutSeconds: Double, headerTimeoutSeconds: Double? = nil,
-         errorBody: [UInt8]) {
+         errorBody: [UInt8], onExpiry: (@Sendable () -> Void)? = nil) {
+        self.onExpiry = onExpiry
         requestTimeout = .nanoseconds(Int64(requestTimeoutSeconds * 1e9))
         idleTimeout = .nanoseconds(Int64(idleTimeoutSeconds * 1e9))
         headerTimeout = .nanoseconds(Int64(min(headerTimeoutSeconds ?? idleTimeoutSeconds, idleTimeoutSeconds) * 1e9))
@@ -131,6 +135,7 @@ final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
         requestTimer = nil
         startedAt = nil
         guard let context else { return }
+        onExpiry?()
         var buffer = context.channel.allocator.buffer(capacity: 160 + body.count)
         buffer.writeString("HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
         buffer.writeBytes(body)

@@ -16,6 +16,8 @@ public final class EdgeServer: Sendable {
     private let connections = ConnectionRegistry()
     private let serverChannel = Mutex<(any Channel)?>(nil)
     private let flushers: [ObjectIdentifier: TickFlusher]
+    private let routeCounters: [ObjectIdentifier: RouteCounterCache]
+    private let metricsChannel = Mutex<(any Channel)?>(nil)
 
     public var background: BackgroundWork { app.background }
 
@@ -23,9 +25,14 @@ public final class EdgeServer: Sendable {
                 logger: Logger = Logger(label: "edgeworker")) {
         self.group = group
         flushers = TickFlusher.forEachLoop(of: group)
-        let accessLog = AccessLog(level: settings.accessLog)
+        // With `[server] metrics` set, swift-metrics counts into the Prometheus registry that
+        // listener serves (`serve` bootstraps it earlier, before the store and worker make theirs).
+        if settings.metrics != nil { PrometheusExport.bootstrap() }
+        let metrics = ServerMetrics()
+        routeCounters = RouteCounterCache.forEachLoop(of: group, metrics: metrics)
+        let accessLog = AccessLog(level: settings.accessLog, dropped: metrics.droppedLogLines)
         app = ServerContext(worker: worker, env: env, settings: settings, accessLog: accessLog,
-                            background: BackgroundWork(), logger: logger)
+                            background: BackgroundWork(), logger: logger, metrics: metrics)
     }
 
     /// Binds and starts accepting; returns the port (useful with port 0).
@@ -35,6 +42,7 @@ public final class EdgeServer: Sendable {
         let connections = self.connections
         let settings = app.settings
         let flushers = self.flushers
+        let routeCounters = self.routeCounters
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -61,24 +69,42 @@ public final class EdgeServer: Sendable {
                     let timeouts = ConnectionTimeouts(requestTimeoutSeconds: settings.requestTimeoutSeconds,
                                                       idleTimeoutSeconds: settings.idleTimeoutSeconds,
                                                       headerTimeoutSeconds: settings.headerTimeoutSeconds,
-                                                      errorBody: app.errorBody(408, "Request timed out"))
+                                                      errorBody: app.errorBody(408, "Request timed out"),
+                                                      onExpiry: { app.metrics.reject(.timeout) })
                     // Responses are framed by HTTPHandler itself (ResponseEncoder), so only the
                     // request side of NIO's HTTP codec is in the pipeline.
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(timeouts)
                     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
                     try sync.addHandler(decoder)
+                    let loop = ObjectIdentifier(channel.eventLoop)
                     try sync.addHandler(HTTPHandler(app: app, timeouts: timeouts, decoder: decoder,
-                                                       flusher: flushers[ObjectIdentifier(channel.eventLoop)]))
+                                                       flusher: flushers[loop], routeCounters: routeCounters[loop]))
                 }
             }
         let channel = try await bootstrap.bind(host: settings.ip, port: settings.port).get()
         serverChannel.withLock { $0 = channel }
+        if let address = settings.metrics {
+            let open = app.metrics.openConnections
+            let listener: any Channel
+            do {
+                listener = try await MetricsListener.start(address, registry: PrometheusExport.bootstrap(), group: group) {
+                    open.record(connections.count)
+                }
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+            metricsChannel.withLock { $0 = listener }
+        }
         return channel.localAddress?.port ?? settings.port
     }
 
     /// The bound port, once started.
     public var port: Int? { serverChannel.withLock { $0?.localAddress?.port } }
+
+    /// The port of the `/metrics` listener, when `[server] metrics` is set and the server started.
+    public var metricsPort: Int? { metricsChannel.withLock { $0?.localAddress?.port } }
 
     /// Graceful shutdown: stop accepting, let in-flight requests finish (idle keep-alive connections
     /// close at once), then drain `waitUntil` work, each within the grace period.
@@ -89,6 +115,11 @@ public final class EdgeServer: Sendable {
             return c
         }
         try? await channel?.close()
+        let metrics = metricsChannel.withLock { c -> (any Channel)? in
+            defer { c = nil }
+            return c
+        }
+        try? await metrics?.close()
         let grace = app.settings.shutdownGraceSeconds
         await connections.quiesceAll(timeoutSeconds: grace)
         let drained = await app.background.drain(timeout: grace)

@@ -62,13 +62,16 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var peer = "unknown"
     /// The channel's event loop's flusher (nil: each answer is flushed at once).
     private let flusher: TickFlusher?
+    /// The channel's event loop's counters by route.
+    private let routeCounters: RouteCounterCache?
 
     init(app: ServerContext, timeouts: ConnectionTimeouts, decoder: ByteToMessageHandler<HTTPRequestDecoder>,
-         flusher: TickFlusher?) {
+         flusher: TickFlusher?, routeCounters: RouteCounterCache? = nil) {
         self.app = app
         self.timeouts = timeouts
         self.decoder = decoder
         self.flusher = flusher
+        self.routeCounters = routeCounters ?? RouteCounterCache(metrics: app.metrics)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -213,9 +216,14 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // llhttp caps the request line and header fields together (80 KB): that is a size, not a syntax, error.
             let (status, message) = error == .headerOverflow
                 ? (431, "Request line and header fields too large") : (400, "Malformed HTTP request")
-            let body = app.errorBody(status, message)
-            writeWhole(context: context, status: status, version: .http1_1, body: body, keepAlive: false)
-            app.accessLog.record(method: "-", target: "-", status: status, bytes: body.count, startedAt: .now(), client: peer)
+            app.metrics.reject(status == 431 ? .headersTooLarge : .malformed)
+            routeCounters?.counters(for: RouteTag.untagged).count(status: status, nanoseconds: nil)
+            let requestID = app.requestIDs.make()
+            let body = app.errorBody(status, message, requestID: requestID)
+            writeWhole(context: context, status: status, version: .http1_1, body: body, keepAlive: false,
+                       requestID: requestID)
+            app.accessLog.record(method: "-", target: "-", status: status, bytes: body.count, startedAt: .now(), client: peer,
+                                 requestID: requestID)
         }
         queue.removeAll()
         receiving = .rejected
@@ -324,24 +332,40 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func writeRejection(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, message: String) {
         queue.removeAll()
-        let body = app.errorBody(status.code, message)
+        switch status.code {
+        case 431: app.metrics.reject(.headersTooLarge)
+        case 413: app.metrics.reject(.bodyTooLarge)
+        case 501: app.metrics.reject(.notImplemented)
+        case 503: app.metrics.reject(.pipelineBacklog)
+        default: app.metrics.reject(.malformed)
+        }
+        routeCounters?.counters(for: RouteTag.untagged).count(status: Int(status.code), nanoseconds: nil)
+        let requestID = resolveRequestID(head.headers)
+        let body = app.errorBody(status.code, message, requestID: requestID)
         let headers: Headers = status == .serviceUnavailable
             ? ["Content-Type": "application/json", "Retry-After": "1"] : ["Content-Type": "application/json"]
         writeWhole(context: context, status: Int(status.code), version: head.version, body: body, keepAlive: false,
-                   headers: headers)
+                   headers: headers, requestID: requestID)
             .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         app.accessLog.record(method: head.method.rawValue, target: head.uri, status: Int(status.code),
-                             bytes: body.count, startedAt: .now(), client: peer)
+                             bytes: body.count, startedAt: .now(), client: peer, requestID: requestID)
+    }
+
+    /// The request's id: a trusted proxy's `X-Request-Id`, else a new one (`RequestIDs`).
+    private func resolveRequestID(_ headers: HTTPHeaders) -> String {
+        let trusted = !app.settings.trustedProxies.isEmpty && app.settings.trustedProxies.contains(peer)
+        return app.requestIDs.id(forwarded: trusted ? headers.first(name: "x-request-id") : nil, trusted: trusted)
     }
 
     /// A runner-made JSON response (errors), framed and flushed in one write.
     @discardableResult
     private func writeWhole(context: ChannelHandlerContext, status: Int, version: HTTPVersion, body: [UInt8],
-                            keepAlive: Bool, headers: Headers = ["Content-Type": "application/json"]) -> EventLoopFuture<Void> {
+                            keepAlive: Bool, headers: Headers = ["Content-Type": "application/json"],
+                            requestID: String?) -> EventLoopFuture<Void> {
         let framing = ResponseEncoder.Framing(version: version, keepAlive: keepAlive, contentLength: body.count)
         // Only fixed, valid field names here: encoding cannot fail.
         var buffer = try! ResponseEncoder.head(status: status, headers: headers,
-                                               framing: framing, bodyCapacity: body.count,
+                                               framing: framing, bodyCapacity: body.count, requestID: requestID,
                                                allocator: context.channel.allocator)
         buffer.writeBytes(body)
         return context.writeAndFlush(wrapOutboundOut(buffer))
@@ -354,6 +378,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for (name, value) in head.headers { fields.append((name: name, value: value)) }
         let headers = Headers(fields)
         let client = ClientInfo.resolve(peer: peer, headers: headers, trustedProxies: app.settings.trustedProxies)
+        let trusted = !app.settings.trustedProxies.isEmpty && app.settings.trustedProxies.contains(peer)
+        let requestID = app.requestIDs.id(forwarded: trusted ? headers["X-Request-Id"] : nil, trusted: trusted)
         let bytes = body.map { Array($0.readableBytesView) } ?? []
         let request = Request(method: head.method.rawValue, target: head.uri, headers: headers, body: bytes, client: client)
         let keepAlive = head.isKeepAlive && !app.isShuttingDown
@@ -361,7 +387,7 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let app = self.app
         if let response = app.immediateResponse(to: request) {
             write(response, context: context, head: head, keepAlive: keepAlive, isHead: isHead, started: started,
-                  client: client.ip)
+                  client: client.ip, requestID: requestID)
             return
         }
         let loop = context.eventLoop
@@ -369,25 +395,31 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // With NIO as the global executor the task starts on this very loop, so the usual case needs
         // no thread hop; the `execute` covers a worker that resumed elsewhere.
         Task {
-            let response = await app.respond(to: request)
+            let response = await app.respond(to: request, requestID: requestID)
             if loop.inEventLoop {
                 bound.value.handler.write(response, context: bound.value.context, head: head, keepAlive: keepAlive,
-                                          isHead: isHead, started: started, client: client.ip)
+                                          isHead: isHead, started: started, client: client.ip, requestID: requestID)
             } else {
                 loop.execute {
                     bound.value.handler.write(response, context: bound.value.context, head: head, keepAlive: keepAlive,
-                                              isHead: isHead, started: started, client: client.ip)
+                                              isHead: isHead, started: started, client: client.ip, requestID: requestID)
                 }
             }
         }
     }
 
     private func write(_ response: Response, context: ChannelHandlerContext, head: HTTPRequestHead, keepAlive: Bool,
-                       isHead: Bool, started: NIODeadline, client: String) {
+                       isHead: Bool, started: NIODeadline, client: String, requestID: String) {
         // A shutdown that began while the worker ran closes this connection after the response.
         let keepAlive = keepAlive && !app.isShuttingDown && !quiescing
         let log = app.accessLog
         let allocator = context.channel.allocator
+        let route = response.route ?? RouteTag.untagged
+        if let routeCounters {
+            routeCounters.counters(for: route).count(status: response.status,
+                                                     nanoseconds: NIODeadline.now().uptimeNanoseconds &- started.uptimeNanoseconds)
+        }
+        if response.status == 429 { app.metrics.reject(.rateLimited) }
 
         switch response.body {
         case .bytes(let bytes):
@@ -396,18 +428,19 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let keepAlive = keepAlive && !(response.status >= 400 && head.headers.contains(name: "upgrade"))
             let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: bytes.count)
             guard var buffer = encodeHead(response, framing: framing, bodyCapacity: isHead ? 0 : bytes.count,
-                                          context: context, head: head, started: started, client: client) else { return }
+                                          context: context, head: head, started: started, client: client,
+                                          requestID: requestID) else { return }
             if !isHead { buffer.writeBytes(bytes) }
             finish(context: context, last: buffer, keepAlive: keepAlive)
             log.record(method: head.method.rawValue, target: head.uri, status: response.status, bytes: bytes.count,
-                       startedAt: started, client: client)
+                       startedAt: started, client: client, requestID: requestID, route: response.route)
 
         case .stream(let stream):
             let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: nil)
             guard let buffer = encodeHead(response, framing: framing, context: context, head: head,
-                                          started: started, client: client) else { return }
+                                          started: started, client: client, requestID: requestID) else { return }
             log.record(method: head.method.rawValue, target: head.uri, status: response.status, bytes: 0,
-                       startedAt: started, client: client)
+                       startedAt: started, client: client, requestID: requestID, route: response.route)
             if isHead {
                 finish(context: context, last: buffer, keepAlive: keepAlive)
                 return
@@ -445,7 +478,8 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if quiescing { pump.cancel() }
 
         case .webSocket(let session):
-            upgrade(to: session, context: context, head: head, keepAlive: keepAlive, started: started, client: client)
+            upgrade(to: session, context: context, head: head, keepAlive: keepAlive, started: started, client: client,
+                    requestID: requestID, route: response.route)
         }
     }
 
@@ -453,20 +487,21 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connection to `WebSocketHandler`; a request that is not a valid upgrade gets a 400 (426 for
     /// another protocol version) with the runner's error body.
     private func upgrade(to session: WebSocketSession, context: ChannelHandlerContext, head: HTTPRequestHead,
-                         keepAlive: Bool, started: NIODeadline, client: String) {
+                         keepAlive: Bool, started: NIODeadline, client: String, requestID: String, route: RouteTag?) {
         func refuse(_ status: Int, _ message: String, extra: Headers = [:]) {
             // As for an upgrade the worker refused (see `write`): the connection ends after the answer.
             let keepAlive = keepAlive && !head.headers.contains(name: "upgrade")
-            let body = app.errorBody(status, message)
+            let body = app.errorBody(status, message, requestID: requestID)
             var headers: Headers = ["Content-Type": "application/json"]
             for (name, value) in extra { headers.add(name, value) }
             let framing = ResponseEncoder.Framing(version: head.version, keepAlive: keepAlive, contentLength: body.count)
             var buffer = try! ResponseEncoder.head(status: status, headers: headers, framing: framing,
-                                                   bodyCapacity: body.count, allocator: context.channel.allocator)
+                                                   bodyCapacity: body.count, requestID: requestID,
+                                                   allocator: context.channel.allocator)
             buffer.writeBytes(body)
             finish(context: context, last: buffer, keepAlive: keepAlive)
             app.accessLog.record(method: head.method.rawValue, target: head.uri, status: status, bytes: body.count,
-                                 startedAt: started, client: client)
+                                 startedAt: started, client: client, requestID: requestID, route: route)
         }
         func has(_ name: String, token: String) -> Bool {
             head.headers[canonicalForm: name].contains { $0.lowercased() == token }
@@ -488,11 +523,11 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let accept = Data(digest).base64EncodedString()
         var buffer = context.channel.allocator.buffer(capacity: 160)
         buffer.writeString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
-        buffer.writeString("Sec-WebSocket-Accept: \(accept)\r\n\r\n")
+        buffer.writeString("Sec-WebSocket-Accept: \(accept)\r\nX-Request-Id: \(requestID)\r\n\r\n")
         // Written before the pipeline changes: the frame encoder must not see these bytes.
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         app.accessLog.record(method: head.method.rawValue, target: head.uri, status: 101, bytes: 0, startedAt: started,
-                             client: client)
+                             client: client, requestID: requestID, route: route)
         do {
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandlers([WebSocketFrameEncoder(),
@@ -515,17 +550,19 @@ final class HTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// on the wire (a CR or LF in a value, a name that is not a token).
     private func encodeHead(_ response: Response, framing: ResponseEncoder.Framing, bodyCapacity: Int = 0,
                             context: ChannelHandlerContext, head: HTTPRequestHead, started: NIODeadline,
-                            client: String) -> ByteBuffer? {
+                            client: String, requestID: String) -> ByteBuffer? {
         do {
             return try ResponseEncoder.head(status: response.status, headers: response.headers, framing: framing,
-                                            bodyCapacity: bodyCapacity, allocator: context.channel.allocator)
+                                            bodyCapacity: bodyCapacity, requestID: requestID,
+                                            allocator: context.channel.allocator)
         } catch {
             app.logger.error("worker response refused", metadata: ["path": "\(AccessLog.redacted(head.uri))", "error": "\(error)"])
-            let body = app.errorBody(500, "Internal Server Error")
-            writeWhole(context: context, status: 500, version: head.version, body: body, keepAlive: framing.keepAlive)
+            let body = app.errorBody(500, "Internal Server Error", requestID: requestID)
+            writeWhole(context: context, status: 500, version: head.version, body: body, keepAlive: framing.keepAlive,
+                       requestID: requestID)
             finish(context: context, last: nil, keepAlive: framing.keepAlive)
             app.accessLog.record(method: head.method.rawValue, target: head.uri, status: 500, bytes: body.count,
-                                 startedAt: started, client: client)
+                                 startedAt: started, client: client, requestID: requestID)
             return nil
         }
     }

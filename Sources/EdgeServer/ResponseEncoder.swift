@@ -22,12 +22,12 @@ enum ResponseEncoder {
         var contentLength: Int?
     }
 
-    static func head(status: Int, headers: Headers, framing: Framing, bodyCapacity: Int = 0,
+    static func head(status: Int, headers: Headers, framing: Framing, bodyCapacity: Int = 0, requestID: String? = nil,
                      allocator: ByteBufferAllocator) throws -> ByteBuffer {
         var size = 0
         for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
-        // Status line, framing fields and the blank line fit in 96 bytes.
-        var buffer = allocator.buffer(capacity: 96 + size + bodyCapacity)
+        // Status line, framing fields, the request id's field and the blank line fit in 112 bytes.
+        var buffer = allocator.buffer(capacity: 112 + (requestID?.utf8.count ?? 0) + size + bodyCapacity)
         buffer.writeStaticString(framing.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
         writeStatusLine(status, to: &buffer)
         // The fields in one pass: each name and value copied whole, then its bytes checked.
@@ -48,6 +48,12 @@ enum ResponseEncoder {
                 at += 2
             }
             return at
+        }
+        // Made by `RequestIDs`, or a proxy's checked to be a plain token there.
+        if let requestID {
+            buffer.writeStaticString("X-Request-Id: ")
+            buffer.writeString(requestID)
+            buffer.writeStaticString("\r\n")
         }
         if let length = framing.contentLength {
             buffer.writeStaticString("Content-Length: ")

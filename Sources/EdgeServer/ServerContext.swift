@@ -12,9 +12,13 @@ final class ServerContext: Sendable {
     let accessLog: AccessLog
     let background: BackgroundWork
     let logger: Logger
+    let metrics: ServerMetrics
+    let requestIDs = RequestIDs()
     private let shuttingDown = Atomic<Bool>(false)
 
-    init(worker: any Worker, env: Env, settings: ServerSettings, accessLog: AccessLog, background: BackgroundWork, logger: Logger) {
+    init(worker: any Worker, env: Env, settings: ServerSettings, accessLog: AccessLog, background: BackgroundWork, logger: Logger,
+         metrics: ServerMetrics) {
+        self.metrics = metrics
         self.worker = worker
         self.env = env
         self.settings = settings
@@ -27,6 +31,7 @@ final class ServerContext: Sendable {
     let refusals = RefusalLog()
 
     func logRefusal(_ refusal: ConnectionRegistry.Refusal, peer: String) {
+        metrics.reject(refusal == .perClient ? .connectionsPerClient : .connections)
         refusals.record(refusal, peer: peer, logger: logger)
     }
 
@@ -39,18 +44,18 @@ final class ServerContext: Sendable {
     }
 
     /// Calls the worker; an error it throws is logged and becomes a generic 500.
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, requestID: String) async -> Response {
         do {
             return try await worker.fetch(request, env: env, ctx: ExecutionContext(tracker: background))
         } catch {
             logger.error("worker threw", metadata: ["method": "\(request.method)", "path": "\(request.path)",
                                                     "error": "\(String(reflecting: error))"])
-            return .jsonBytes(errorBody(500, "Internal Server Error"), status: 500)
+            return .jsonBytes(errorBody(500, "Internal Server Error", requestID: requestID), status: 500)
         }
     }
 
     /// The body of an error the runner answers itself, in the worker's shape (`Worker.runnerErrorBody`).
-    func errorBody(_ status: UInt, _ message: String) -> [UInt8] {
+    func errorBody(_ status: UInt, _ message: String, requestID: String? = nil) -> [UInt8] {
         let code: String
         switch status {
         case 400: code = "BAD_REQUEST"
@@ -61,10 +66,10 @@ final class ServerContext: Sendable {
         case 503: code = "UNAVAILABLE"
         default: code = "INTERNAL_ERROR"
         }
-        return worker.runnerErrorBody(status: Int(status), code: code, message: message)
+        return worker.runnerErrorBody(status: Int(status), code: code, message: message, requestID: requestID)
     }
 
-    func errorBody(_ status: Int, _ message: String) -> [UInt8] {
-        errorBody(UInt(status), message)
+    func errorBody(_ status: Int, _ message: String, requestID: String? = nil) -> [UInt8] {
+        errorBody(UInt(status), message, requestID: requestID)
     }
 }

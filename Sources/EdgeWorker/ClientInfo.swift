@@ -11,6 +11,7 @@ public struct ClientInfo: Sendable, Equatable {
     /// The point of presence a trusted proxy names in `X-Edge-PoP`, if any.
     public var pop: String?
 
+    /// A client as the runner saw it; `scheme` and `pop` as a trusted proxy told it.
     public init(ip: String, peer: String, scheme: String = "http", pop: String? = nil) {
         self.ip = ip
         self.peer = peer

@@ -13,9 +13,9 @@ import TOMLKit
 public enum ConfigLoader {
     static let topLevelKeys: Set<String> = ["name", "main", "compatibility_date", "compatibility_flags", "vars",
                                             "kv_namespaces", "env", "triggers", "server", "storage", "secrets",
-                                            "replication"]
+                                            "replication", "assets", "routes"]
     static let environmentKeys: Set<String> = ["name", "vars", "kv_namespaces", "triggers", "server", "storage",
-                                               "secrets", "replication"]
+                                               "secrets", "replication", "assets", "routes"]
 
     /// Loads `path`; `environment` selects `[env.NAME]`; `processEnvironment` supplies secrets.
     public static func load(path: String, environment: String? = nil, preview: Bool = false,
@@ -35,6 +35,7 @@ public enum ConfigLoader {
                          processEnvironment: processEnvironment)
     }
 
+    /// Parses the text of a config: `file` names it in errors, `devVars` and `processEnvironment` supply secrets.
     public static func parse(_ text: String, file: String = "wrangler-like.toml", environment: String? = nil,
                              preview: Bool = false, devVars: [String: String] = [:],
                              processEnvironment: [String: String] = [:]) throws -> WorkerConfig {
@@ -82,6 +83,11 @@ public enum ConfigLoader {
         }
         config.crons = try reader.crons(scope["triggers"] != nil ? scope : root)
         config.secretNames = try reader.stringArray(scope["secrets"] != nil ? scope : root, "secrets") ?? []
+        // Like `main`, both are inherited by an environment unless it sets its own.
+        let configFolder = URL(fileURLWithPath: file).deletingLastPathComponent()
+        config.assets = try reader.assets(scope["assets"] != nil ? scope : root, relativeTo: configFolder,
+                                          warnings: &config.warnings)
+        config.routes = try reader.routes(scope["routes"] != nil ? scope : root, main: config.main)
 
         try reader.applyServer(root, to: &config.server, warnings: &config.warnings)
         try reader.applyStorage(root, to: &config.storage, warnings: &config.warnings)
@@ -228,13 +234,55 @@ public enum ConfigLoader {
             return crons
         }
 
+        func assets(_ table: TOMLTable, relativeTo folder: URL, warnings: inout [String]) throws -> AssetsSettings? {
+            guard let value = table["assets"] else { return nil }
+            guard let t = value.table else { throw error("assets", "[assets] must be a table") }
+            for key in t.keys where key != "directory" {
+                warnings.append("\(place(of: key)): unknown key \"assets.\(key)\" is ignored")
+            }
+            guard let directory = try string(t, "directory"), !directory.isEmpty else {
+                throw error("assets", "[assets] needs directory = \"…\", the folder of files to serve")
+            }
+            let resolved = directory.hasPrefix("/") ? directory : folder.appendingPathComponent(directory).path
+            return AssetsSettings(directory: resolved)
+        }
+
+        /// `routes = [{ pattern = "/api/*", worker = "ApiWorker" }]`; a bare string, or an entry
+        /// without `worker`, routes to `main`.
+        func routes(_ table: TOMLTable, main: String) throws -> [WorkerRoute] {
+            guard let value = table["routes"] else { return [] }
+            guard let array = value.array else {
+                throw error("routes", "\"routes\" must be an array of { pattern, worker } tables")
+            }
+            return try array.map { item in
+                if let pattern = item.string { return try route(pattern, worker: main) }
+                guard let entry = item.table, let pattern = entry["pattern"]?.string else {
+                    throw error("routes", "each routes entry must be a table with a \"pattern\" string")
+                }
+                let worker = entry["worker"]?.string ?? main
+                guard !worker.isEmpty else { throw error("routes", "route \"\(pattern)\" names no worker and main is not set") }
+                return try route(pattern, worker: worker)
+            }
+        }
+
+        private func route(_ pattern: String, worker: String) throws -> WorkerRoute {
+            let starsInPlace = pattern.indices.allSatisfy { at in
+                pattern[at] != "*" || at == pattern.startIndex || pattern.index(after: at) == pattern.endIndex
+            }
+            guard pattern.contains("/"), starsInPlace else {
+                throw error("routes", "route pattern \"\(pattern)\" must be a path such as \"/api/*\" or \"example.com/api/*\" (\"*\" only at the start of the host and the end)")
+            }
+            return WorkerRoute(pattern: pattern, worker: worker)
+        }
+
         func applyServer(_ table: TOMLTable, to server: inout ServerSettings, warnings: inout [String]) throws {
             guard let value = table["server"] else { return }
             guard let t = value.table else { throw error("server", "[server] must be a table") }
             let known: Set<String> = ["ip", "port", "max_body_bytes", "max_header_bytes", "max_connections",
                                       "idle_timeout_seconds", "request_timeout_seconds", "trusted_proxies",
                                       "access_log", "shutdown_grace_seconds", "event_loop_threads",
-                                      "max_connections_per_client", "header_timeout_seconds", "max_unsent_bytes"]
+                                      "max_connections_per_client", "header_timeout_seconds", "max_unsent_bytes",
+                                      "metrics"]
             for key in t.keys where !known.contains(key) {
                 warnings.append("\(place(of: key)): unknown key \"server.\(key)\" is ignored")
             }
@@ -271,6 +319,13 @@ public enum ConfigLoader {
             }
             if let v = try number(t, "shutdown_grace_seconds") { server.shutdownGraceSeconds = v }
             if let v = try int(t, "event_loop_threads") { server.eventLoopThreads = v }
+            if let v = try string(t, "metrics") {
+                guard let colon = v.lastIndex(of: ":"), !v[..<colon].isEmpty,
+                      let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+                    throw error("metrics", "metrics must be \"host:port\" (\"127.0.0.1:9464\"), or absent for none")
+                }
+                server.metrics = v
+            }
         }
 
         func applyStorage(_ table: TOMLTable, to storage: inout StorageSettings, warnings: inout [String]) throws {
@@ -319,6 +374,7 @@ public enum ConfigLoader {
 
 /// `.dev.vars`: wrangler's dotenv-style secrets file (`NAME=value`, `#` comments, optional quotes).
 public enum DevVars {
+    /// The `NAME=value` pairs of a `.dev.vars` text; a line that is not one is an error with its number.
     public static func parse(_ text: String, file: String = ".dev.vars") throws -> [String: String] {
         var out: [String: String] = [:]
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {

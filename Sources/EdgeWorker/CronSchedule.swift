@@ -1,10 +1,13 @@
 /// A five-field cron expression (minute hour day-of-month month day-of-week, UTC), as
 /// `[triggers] crons` takes them: `*`, numbers, ranges `a-b`, lists `a,b` and steps `*/n`, `a-b/n`.
 public struct CronSchedule: Sendable, Equatable {
+    /// A cron expression that cannot be used, and why.
     public struct InvalidCron: Error, CustomStringConvertible {
+        /// What is wrong with the expression.
         public var description: String
     }
 
+    /// The expression as written in the config.
     public let expression: String
     let minutes: Set<Int>
     let hours: Set<Int>
@@ -14,6 +17,7 @@ public struct CronSchedule: Sendable, Equatable {
     let anyDay: Bool
     let anyWeekday: Bool
 
+    /// Parses `expression`; throws ``InvalidCron`` for a wrong field count, value or range.
     public init(_ expression: String) throws {
         let fields = expression.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count == 5 else { throw InvalidCron(description: "expected 5 fields, found \(fields.count)") }

@@ -13,11 +13,13 @@ public struct Env: Sendable {
     public var secrets: [String: String]
     /// Seconds since the Unix epoch.
     public var clock: @Sendable () -> Double
+    /// Random bytes: the system CSPRNG, or a seeded source in tests.
     public var random: RandomSource
     /// Outbound HTTP (`request.target` is an absolute URL). The runner binds its own
     /// (`OutboundFetcher` in EdgeServer); elsewhere, until one is given, every fetch fails.
     public var fetch: @Sendable (Request) async throws -> Response
 
+    /// An environment; every dependency has a default a test may replace.
     public init(kv: [String: KVNamespace] = [:], vars: [String: JSONValue] = [:], secrets: [String: String] = [:],
                 clock: @escaping @Sendable () -> Double = { RealClock.now() },
                 random: RandomSource = .system,
@@ -39,7 +41,9 @@ public struct Env: Sendable {
 
     /// Thrown by an `Env` that was given no outbound `fetch`.
     public struct NoOutboundFetch: Error, CustomStringConvertible {
+        /// The URL the worker asked for.
         public var target: String
+        /// Says that no fetcher is bound, and for which URL.
         public var description: String { "no outbound fetch is bound in this Env (asked for \(target))" }
     }
 
@@ -57,12 +61,15 @@ public struct Env: Sendable {
 
 /// Cryptographically secure random bytes, replaceable by a seeded source in tests.
 public struct RandomSource: Sendable {
+    /// Fills the buffer with random bytes.
     public var fill: @Sendable (inout [UInt8]) -> Void
 
+    /// A source that fills buffers with `fill` (seeded, for tests that need the same ids every run).
     public init(fill: @escaping @Sendable (inout [UInt8]) -> Void) {
         self.fill = fill
     }
 
+    /// `count` fresh random bytes.
     public func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         fill(&out)
@@ -78,6 +85,7 @@ public struct RandomSource: Sendable {
 
 /// The wall clock, in seconds since the Unix epoch.
 public enum RealClock {
+    /// Now, from `CLOCK_REALTIME`.
     public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

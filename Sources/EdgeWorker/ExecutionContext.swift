@@ -5,6 +5,7 @@ import Synchronization
 public struct ExecutionContext: Sendable {
     let tracker: BackgroundWork
 
+    /// A context whose `waitUntil` work is counted by `tracker` (the runner's, or a harness's).
     public init(tracker: BackgroundWork) {
         self.tracker = tracker
     }
@@ -28,13 +29,16 @@ public final class BackgroundWork: Sendable {
 
     private let state = Mutex(State())
 
+    /// No work running yet.
     public init() {}
 
+    /// Work started and not yet finished.
     public var running: Int { state.withLock { $0.running } }
 
     /// Drains waiting right now (not yet resumed): tests wait for this instead of sleeping.
     var waitingDrains: Int { state.withLock { $0.waiters.count } }
 
+    /// Starts `work` in a task of its own and counts it until it finishes.
     public func start(_ work: @escaping @Sendable () async -> Void) {
         state.withLock { $0.running += 1 }
         Task {

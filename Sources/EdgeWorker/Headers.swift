@@ -1,11 +1,14 @@
 /// HTTP header fields in arrival order, looked up without regard to case.
 public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
+    /// Every field in arrival order, names as sent.
     public private(set) var fields: [(name: String, value: String)]
 
+    /// Headers with these fields, in this order.
     public init(_ fields: [(name: String, value: String)] = []) {
         self.fields = fields
     }
 
+    /// `["Content-Type": "text/plain"]`: one field per pair, in order.
     public init(dictionaryLiteral elements: (String, String)...) {
         fields = elements.map { (name: $0.0, value: $0.1) }
     }
@@ -34,10 +37,12 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Every value of `name` (a field may repeat), in arrival order.
     public func values(_ name: String) -> [String] {
         fields.filter { Self.equal($0.name, name) }.map(\.value)
     }
 
+    /// Appends a field, keeping any of the same name (`Set-Cookie`).
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))
     }
@@ -48,14 +53,18 @@ public struct Headers: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields.reserveCapacity(fields.count + extra)
     }
 
+    /// Removes every field named `name`.
     public mutating func remove(_ name: String) {
         fields.removeAll { Self.equal($0.name, name) }
     }
 
+    /// Whether a field named `name` is present.
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// The number of fields, repeats included.
     public var count: Int { fields.count }
 
+    /// The fields in arrival order.
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
         fields.makeIterator()
     }

@@ -6,10 +6,14 @@ public struct Request: Sendable {
     public var method: String
     /// The request target as sent: path and query (`/api/v1/flags/x?context=...`).
     public var target: String
+    /// The header fields as received.
     public var headers: Headers
+    /// The whole body (the runner has read it, within `max_body_bytes`).
     public var body: [UInt8]
+    /// Who sent it, as far as the runner can tell.
     public var client: ClientInfo
 
+    /// A request, as the runner or a test makes one.
     public init(method: String, target: String, headers: Headers = [:], body: [UInt8] = [],
                 client: ClientInfo = ClientInfo(ip: "127.0.0.1", peer: "127.0.0.1")) {
         self.method = method
@@ -60,6 +64,7 @@ public struct Request: Sendable {
 
 /// Percent-decoding of URL components; nil for malformed escapes or invalid UTF-8.
 public enum PercentDecoding {
+    /// `text` with `%XX` escapes decoded (and `+` as a space unless told not to); nil for a bad escape or invalid UTF-8.
     public static func decode(_ text: Substring, plusAsSpace: Bool = true) -> String? {
         decode(text.utf8, plusAsSpace: plusAsSpace)
     }

@@ -38,9 +38,13 @@ public struct Router<Handler: Sendable>: Sendable {
         @usableFromInline var routes: [Int] = []
     }
 
+    /// The outcome of matching a method and path.
     public enum Match {
+        /// A route takes the method and path: its handler and the `:name` values.
         case found(Handler, RouteParameters)
+        /// Routes match the path but none takes the method: answer 405 with `Allow`.
         case methodNotAllowed(allowed: [String])
+        /// No route matches the path: answer 404.
         case notFound
     }
 
@@ -48,8 +52,10 @@ public struct Router<Handler: Sendable>: Sendable {
     /// The segment tree of every route; node 0 is the root.
     @usableFromInline var nodes: [Node] = [Node()]
 
+    /// A router with no routes.
     public init() {}
 
+    /// Adds a route: `method` and a pattern of literal segments, `:name` parameters and a trailing `*`.
     public mutating func add(_ method: String, _ pattern: String, _ handler: Handler) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             if part == "*" { return .wildcard }
@@ -198,7 +204,9 @@ public struct Router<Handler: Sendable>: Sendable {
 /// Decoded `:name` values of a matched route (a few pairs: a list, not a dictionary to allocate).
 public struct RouteParameters: Sendable {
     @usableFromInline var pairs: [(name: String, value: String)] = []
+    /// No parameters (the router fills them in as it matches).
     public init() {}
+    /// The decoded value of `:name`, if the route has it.
     public subscript(name: String) -> String? {
         pairs.first { $0.name == name }?.value
     }

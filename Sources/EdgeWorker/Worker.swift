@@ -18,29 +18,39 @@ public protocol Worker: Sendable {
     /// The JSON body of an error the runner answers on the worker's behalf: a malformed or
     /// oversized request, a timeout, a refused connection, an error `fetch` threw. `code` is the
     /// runner's upper-case name for it (`BAD_REQUEST`, `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`,
-    /// `HEADERS_TOO_LARGE`, `NOT_IMPLEMENTED`, `UNAVAILABLE`, `INTERNAL_ERROR`). The default is
-    /// `{"error": message, "code": code}`.
-    func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8]
+    /// `HEADERS_TOO_LARGE`, `NOT_IMPLEMENTED`, `UNAVAILABLE`, `INTERNAL_ERROR`). `requestID` is the
+    /// request's id (`X-Request-Id`) when the error answers a request, nil for one the runner refused
+    /// before any request (a connection over a cap, a request that never arrived whole). The
+    /// default is `{"error": message, "code": code, "request_id": requestID}`.
+    func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8]
 }
 
 extension Worker {
+    /// By default a worker has no immediate answer: `fetch` is called.
     public func immediateResponse(to request: Request, env: Env, ctx: ExecutionContext) -> Response? { nil }
 
+    /// By default there is nothing to prepare.
     public func prepare(env: Env) async throws {}
 
+    /// By default a cron trigger does nothing.
     public func scheduled(_ event: ScheduledEvent, env: Env, ctx: ExecutionContext) async throws {}
 
-    public func runnerErrorBody(status: Int, code: String, message: String) -> [UInt8] {
-        JSONValue.object(["error": .string(message), "code": .string(code)]).serialized()
+    /// `{"error": message, "code": code, "request_id": requestID}` (no `request_id` when nil).
+    public func runnerErrorBody(status: Int, code: String, message: String, requestID: String?) -> [UInt8] {
+        var body: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        if let requestID { body["request_id"] = .string(requestID) }
+        return JSONValue.object(body).serialized()
     }
 }
 
 /// One firing of a cron trigger.
 public struct ScheduledEvent: Sendable {
+    /// The cron expression of `[triggers] crons` that fired.
     public var cron: String
     /// Seconds since the Unix epoch at which the trigger was due.
     public var scheduledTime: Double
 
+    /// An event for `cron`, due at `scheduledTime`.
     public init(cron: String, scheduledTime: Double) {
         self.cron = cron
         self.scheduledTime = scheduledTime

@@ -5,10 +5,15 @@ import Foundation
 /// Runs a worker in-process, without a socket: an `Env` on a temporary store, and `dispatch`
 /// to send it requests. For tests of workers and of everything built on them.
 public final class WorkerHarness: Sendable {
+    /// The worker under test.
     public let worker: any Worker
+    /// The store on the temporary folder.
     public let store: KVStore
+    /// The environment the worker gets: read and write KV through it in tests.
     public let env: Env
+    /// `waitUntil` work of the requests so far.
     public let background = BackgroundWork()
+    /// Where the store lives.
     public let directory: String
     private let ownsDirectory: Bool
 
@@ -68,8 +73,16 @@ public final class WorkerHarness: Sendable {
         }
     }
 
+    /// Sends a request made of a method, a target, headers and a text body.
     public func dispatch(_ method: String, _ target: String, headers: Headers = [:], body: String = "") async -> Response {
         await dispatch(Request(method: method, target: target, headers: headers, body: Array(body.utf8)))
+    }
+
+    /// Runs the worker's `scheduled` handler as a cron trigger of `[triggers] crons` would, due at
+    /// `scheduledTime` (default: the harness's clock now). Its errors are thrown to the test.
+    public func scheduled(cron: String, at scheduledTime: Double? = nil) async throws {
+        let event = ScheduledEvent(cron: cron, scheduledTime: scheduledTime ?? env.clock())
+        try await worker.scheduled(event, env: env, ctx: ExecutionContext(tracker: background))
     }
 
     /// Waits for `waitUntil` work started by requests so far.

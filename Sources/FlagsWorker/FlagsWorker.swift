@@ -2,8 +2,9 @@ import Dispatch
 import EdgeWorker
 import Glibc
 
-/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens) and the FeatureSignals
-/// API (`/v1`, JWT accounts and `fs_` API keys) over the `TOKENS` and `FLAGS` namespaces. Name it in
+/// The flag service as a Worker: the EdgeFlags API (`/api/v1`, `ff_` tokens), the FeatureSignals
+/// API (`/v1`, JWT accounts and `fs_` API keys) and OpenFeature's OFREP (`/ofrep/v1`) over the
+/// `TOKENS` and `FLAGS` namespaces. Name it in
 /// `wrangler-like.toml` as `main = "FlagsWorker"`.
 ///
 /// Every route is declared in `RouteTable` with its policy (dialect, authentication, credential
@@ -64,9 +65,9 @@ public struct FlagsWorker: Worker {
             do {
                 response = try await route.serve(&admission)
             } catch {
-                return CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false))
+                return Self.tagged(CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false)), route)
             }
-            return CORS.decorate(Self.finish(response, admission, answered: true))
+            return Self.tagged(CORS.decorate(Self.finish(response, admission, answered: true)), route)
         }
     }
 
@@ -86,10 +87,17 @@ public struct FlagsWorker: Worker {
             do {
                 response = try serveNow(&admission)
             } catch {
-                return CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false))
+                return Self.tagged(CORS.decorate(Self.finish(route.policy.dialect.response(for: error), admission, answered: false)), route)
             }
-            return CORS.decorate(Self.finish(response, admission, answered: true))
+            return Self.tagged(CORS.decorate(Self.finish(response, admission, answered: true)), route)
         }
+    }
+
+    /// `response` counted under `route` in the runner's metrics.
+    private static func tagged(_ response: Response, _ route: Route) -> Response {
+        var response = response
+        response.route = route.metricsTag
+        return response
     }
 
     /// The limit headers of the admission, and for a handler's answer in a dialect that tags them,

@@ -86,14 +86,8 @@ final class Service: Sendable {
         guard let claims = await sessions.verify(token, issuer: SessionTokens.accessIssuer, now: now),
               try !accounts.isRevoked(tokenID: claims.jti.value), try accounts.sessionIsLive(claims.sid),
               let member = try accounts.member(org: claims.org_id, user: claims.user_id),
-              let role = member["role"]?.stringValue.flatMap(Role.init(rawValue:)),
               let user = try accounts.user(id: claims.user_id) else { throw invalid }
-        var permissions: [String: (toggle: Bool, editRules: Bool)] = [:]
-        for entry in member["permissions"]?.arrayValue ?? [] {
-            guard let env = entry["env_id"]?.stringValue else { continue }
-            permissions[env] = (entry["can_toggle"]?.boolValue ?? true, entry["can_edit_rules"]?.boolValue ?? true)
-        }
-        return Account(userID: claims.user_id, orgID: claims.org_id, role: role,
-                       email: user["email"]?.stringValue ?? "", claims: claims, environmentPermissions: permissions)
+        return Account(userID: claims.user_id, orgID: claims.org_id, role: member.role, email: user.email, claims: claims,
+                       environmentPermissions: member.environmentPermissions)
     }
 }

@@ -1,14 +1,18 @@
 import EdgeBenchC
+import CoreMetrics
 import EdgeKV
 import Foundation
+import Prometheus
 
 // Benchmarks that need no socket, run by scripts/bench in a release build:
 //   edgebench kv-get [--keys N] [--iterations N] [--runs N]
 //     EdgeKV `get` through the Swift API against raw C `mdb_get` of the same keys in the same store.
 //   edgebench engine [--iterations N] [--runs N]
 //     FlagEngine: one flag with 2 rules and a segment, and all of 50 such flags, per context.
-//   edgebench worker [--iterations N] [--runs N]
-//     FlagsWorker.fetch in-process (no socket): evaluate with 20 flags, one flag, /health.
+//   edgebench worker [--iterations N] [--runs N] [--metrics]
+//     FlagsWorker.fetch in-process (no socket): evaluate with 20 flags, one flag, /health, and
+//     evaluate for a new user each time; `--metrics` counts into swift-prometheus, as `serve` does
+//     with `[server] metrics` set (without it, swift-metrics' no-op backend).
 //   edgebench json [--iterations N] [--runs N]
 //     EdgeJSON parsing of an evaluation body and of a stored flag record.
 //   edgebench compile [--flags N] [--runs N]
@@ -33,6 +37,9 @@ case "engine":
     runEngineBenchmark(iterations: argument("--iterations", default: 1_000_000), runs: argument("--runs", default: 3))
     exit(0)
 case "worker":
+    if CommandLine.arguments.contains("--metrics") {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))
+    }
     await runWorkerBenchmark(iterations: argument("--iterations", default: 200_000), runs: argument("--runs", default: 3))
     exit(0)
 case "json":

@@ -1,7 +1,9 @@
 import ArgumentParser
 import EdgeJSON
+import EdgeRuntime
 import EdgeWorker
 import FlagsWorker
+import Foundation
 
 /// `edgeworker token create|list|revoke`: the operator's way to the first admin token of the flag
 /// service, without any default credentials. Works on the local store, even while a server runs.
@@ -24,17 +26,15 @@ struct TokenCommand: AsyncParsableCommand {
         var expiresAt: String?
 
         func run() async throws {
-            let config = try store.loadConfig()
-            let kv = try store.openStore(config)
-            defer { kv.close() }
             let list = permissions.split(separator: ",").map { String($0).trimmed(" ") }.filter { !$0.isEmpty }
             do {
-                let created = try await FlagsWorker.createToken(env: store.makeEnv(config, kv), projectID: project, name: name,
-                                                               permissions: list, expiresAt: expiresAt)
-                printError("Created token \"\(name)\" (\(created.record.tokenPrefix)…, hash \(created.record.hash)) for project \(project). It is shown once:")
+                let created = try await store.withEnv { env in
+                    try await FlagsWorker.createToken(env: env, projectID: project, name: name, permissions: list, expiresAt: expiresAt)
+                }
+                FileHandle.standardError.write(Data(("Created token \"\(name)\" (\(created.record.tokenPrefix)…, hash \(created.record.hash)) for project \(project). It is shown once:\n").utf8))
                 print(created.token)
             } catch {
-                throw OperatorError("✘ [ERROR] \(error)")
+                throw operatorFailure(error)
             }
         }
     }
@@ -45,13 +45,10 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The project.") var project = "default"
 
         func run() async throws {
-            let config = try store.loadConfig()
-            let kv = try store.openStore(config)
-            defer { kv.close() }
             do {
-                print(try FlagsWorker.listTokens(env: store.makeEnv(config, kv), projectID: project).jsonString)
+                print(try await store.withEnv { env in try FlagsWorker.listTokens(env: env, projectID: project).jsonString })
             } catch {
-                throw OperatorError("✘ [ERROR] \(error)")
+                throw operatorFailure(error)
             }
         }
     }
@@ -62,19 +59,23 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token's SHA-256 hash.") var hash: String
 
         func run() async throws {
-            let config = try store.loadConfig()
-            let kv = try store.openStore(config)
-            defer { kv.close() }
             let revoked: Bool
             do {
-                revoked = try await FlagsWorker.revokeToken(env: store.makeEnv(config, kv), hash: hash)
+                revoked = try await store.withEnv { env in try await FlagsWorker.revokeToken(env: env, hash: hash) }
             } catch {
-                throw OperatorError("✘ [ERROR] \(error)")
+                throw operatorFailure(error)
             }
             guard revoked else { throw OperatorError("✘ [ERROR] No token with hash \(hash).") }
-            printError("Revoked token \(hash).")
+            FileHandle.standardError.write(Data("Revoked token \(hash).\n".utf8))
         }
     }
+}
+
+/// A failure of the flag service as one operator line; the runtime's own (the config, the store)
+/// already are one.
+private func operatorFailure(_ error: any Error) -> any Error {
+    if let error = error as? OperatorError, error.description.hasPrefix("✘") { return error }
+    return OperatorError("✘ [ERROR] \(error)")
 }
 
 extension String {

@@ -277,8 +277,10 @@ struct RunnerTests {
             try client.send("GET /echo?q=" + String(repeating: "a", count: 82 * 1024))
             let response = try #require(await client.readResponse())
             #expect(response.status == 431)
+            // The request id the runner made for it names it in the body as in the header.
+            let id = try #require(response.headers["x-request-id"])
             #expect(try JSONValue.parse(response.body) ==
-                    ["error": "Request line and header fields too large", "code": "HEADERS_TOO_LARGE"])
+                    ["error": "Request line and header fields too large", "code": "HEADERS_TOO_LARGE", "request_id": .string(id)])
         }
     }
 

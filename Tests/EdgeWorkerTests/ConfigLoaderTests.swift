@@ -228,6 +228,16 @@ struct ConfigLoaderTests {
         #expect(notATable?.message.contains("[replication] must be a table") == true)
     }
 
+    @Test func theMetricsListenerIsOffByDefaultAndTakesAHostAndPort() throws {
+        #expect(try ConfigLoader.parse("name = \"w\"\n").server.metrics == nil)
+        #expect(try ConfigLoader.parse("[server]\nmetrics = \"127.0.0.1:9464\"\n").server.metrics == "127.0.0.1:9464")
+        #expect(try ConfigLoader.parse("[server]\nmetrics = \"[::1]:9464\"\n").server.metrics == "[::1]:9464")
+        for bad in ["9464", "127.0.0.1", ":9464", "127.0.0.1:port", "127.0.0.1:70000"] {
+            let error = configError { try ConfigLoader.parse("[server]\nmetrics = \"\(bad)\"\n") }
+            #expect(error?.message.contains("metrics must be \"host:port\"") == true, "\(bad)")
+        }
+    }
+
     @Test func outOfRangeReplicationSettingsAreErrorsAndUnknownKeysWarn() throws {
         let wait = configError { try ConfigLoader.parse("[replication]\npoll_wait_seconds = 31\n") }
         #expect(wait?.message.contains("poll_wait_seconds must be between 1 and 30") == true)
@@ -337,11 +347,11 @@ struct ConfigLoaderTests {
         let config = try ConfigLoader.parse("""
             name = "w"
             main = "FlagsWorker"
-            routes = ["example.com/*"]
+            workers_dev = true
             """, file: "w.toml")
         #expect(config.warnings.count == 1)
         let warning = try #require(config.warnings.first)
-        #expect(warning.contains("routes"))
+        #expect(warning.contains("workers_dev"))
         #expect(warning.contains("w.toml:3"))
     }
 
@@ -382,10 +392,10 @@ struct ConfigLoaderTests {
     }
 
     @Test func windowsLineEndingsKeepLineNumbersRight() throws {
-        let text = "name = \"w\"\r\nmain = \"M\"\r\nroutes = 1\r\n[server]\r\nport = \"x\"\r\n"
+        let text = "name = \"w\"\r\nmain = \"M\"\r\nworkers_dev = 1\r\n[server]\r\nport = \"x\"\r\n"
         let error = configError { try ConfigLoader.parse(text, file: "w.toml") }
         #expect(error?.line == 5)
-        let ok = try ConfigLoader.parse("name = \"w\"\r\nroutes = 1\r\n", file: "w.toml")
+        let ok = try ConfigLoader.parse("name = \"w\"\r\nworkers_dev = 1\r\n", file: "w.toml")
         #expect(ok.warnings.count == 1)
         #expect(ok.warnings.first?.contains("w.toml:2") == true)
     }

@@ -47,7 +47,11 @@ final class EdgeNode: @unchecked Sendable {
     /// The process of the latest start, running or not.
     private(set) var lastProcess: Process?
 
+    /// Every node serves `/metrics` on a port of its own.
+    let metricsPort: Int
+
     var url: String { "http://127.0.0.1:\(port)" }
+    var metricsURL: String { "http://127.0.0.1:\(metricsPort)/metrics" }
     var storePath: String { directory + "/store" }
     var logPath: String { directory + "/\(name).log" }
 
@@ -56,6 +60,7 @@ final class EdgeNode: @unchecked Sendable {
         self.name = name
         directory = root + "/" + name
         port = freePort()
+        metricsPort = freePort()
         self.replicaOf = replicaOf
         self.secret = secret
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -93,7 +98,7 @@ final class EdgeNode: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EdgeworkerBinary.path)
-        process.arguments = ["serve"] + (replicaOf.map { ["--replica-of", $0] } ?? [])
+        process.arguments = ["serve", "--metrics", "127.0.0.1:\(metricsPort)"] + (replicaOf.map { ["--replica-of", $0] } ?? [])
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
         environment["REPLICATION_SECRET"] = secret

@@ -61,10 +61,10 @@ struct EdgeworkerBinary {
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
-    /// Starts `edgeworker serve --port 0` and returns once it prints the port it listens on.
-    static func serve(in directory: String, extra: [String] = []) throws -> (Process, Int) {
+    /// Starts `edgeworker serve --port 0` (or another runtime executable's) and returns once it prints the port it listens on.
+    static func serve(in directory: String, extra: [String] = [], executable: String = path) throws -> (Process, Int) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve", "--port", "0"] + extra
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         let out = Pipe()

@@ -85,7 +85,9 @@ struct EvaluationOrderTests {
 
     @Test func rolloutOf100kUsersStaysWithinTwoPoints() throws {
         for percentage in [10.0, 25.0, 50.0, 90.0] {
-            let flag = try EdgeFlagsModel.flag(["key": "rollout", "enabled": true, "targeting": ["rollout": ["percentage": .number(percentage)]]])
+            let record = try #require(EdgeFlagsFlagRecord(json: ["key": "rollout", "enabled": true,
+                                                                 "targeting": ["rollout": ["percentage": .number(percentage)]]]))
+            let flag = try EdgeFlagsModel.flag(record)
             let ruleset = try Ruleset(flags: [flag])
             var inside = 0
             for i in 0..<100_000 {

@@ -118,6 +118,12 @@ struct ImmediateAnswerTests {
             let fsOne = "POST /v1/evaluate"
             let fsBulk = "POST /v1/evaluate/bulk"
             let fsClient = "GET /v1/client/{envKey}/flags"
+            let ofrepOne = "POST /ofrep/v1/evaluate/flags/{key}"
+            let ofrepBulk = "POST /ofrep/v1/evaluate/flags"
+            let ofrepConfiguration = "GET /ofrep/v1/configuration"
+            let ofrepBody = #"{"context":{"targetingKey":"user-1","plan":"pro"}}"#
+            let ofrepBulkRequest = request("POST", "/ofrep/v1/evaluate/flags", bearer(readFlags), body: ofrepBody)
+            let ofrepConfigurationRequest = request("GET", "/ofrep/v1/configuration", bearer(readFlags))
             let evaluateBody = #"{"context":{"user_id":"u-1","plan":"pro"}}"#
             let fsBody = #"{"flag_key":"f","context":{"key":"user-1"}}"#
 
@@ -238,6 +244,39 @@ struct ImmediateAnswerTests {
                 Case(route: fsClient, name: "unreadable query", status: 400,
                      request: request("GET", "/v1/client/production/flags?key=%FF", key(serverKey))),
 
+                Case(route: ofrepOne, name: "a token's flag", status: 200,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer(readFlags), body: ofrepBody)),
+                Case(route: ofrepOne, name: "a key's flag", status: 200,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/f", key(serverKey), body: ofrepBody)),
+                Case(route: ofrepOne, name: "no body", status: 200, request: request("POST", "/ofrep/v1/evaluate/flags/dark", bearer(readFlags))),
+                Case(route: ofrepOne, name: "unknown flag", status: 404,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/ghost", bearer(readFlags), body: ofrepBody)),
+                Case(route: ofrepOne, name: "a rollout without a targeting key", status: 400,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer(readFlags), body: #"{"context":{"plan":"free"}}"#)),
+                Case(route: ofrepOne, name: "body is not JSON", status: 400,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer(readFlags), body: "{nope")),
+                Case(route: ofrepOne, name: "forbidden: no read:flags", status: 403,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer(readConfigs), body: ofrepBody)),
+                Case(route: ofrepOne, name: "unknown token", status: 401,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer("ff_nope"), body: ofrepBody)),
+                Case(route: ofrepOne, name: "rate-limited", status: 429,
+                     request: request("POST", "/ofrep/v1/evaluate/flags/beta", bearer(limitedToken), body: ofrepBody)),
+
+                Case(route: ofrepBulk, name: "every flag", status: 200, request: ofrepBulkRequest),
+                Case(route: ofrepBulk, name: "If-None-Match", status: 304, request: try await conditional(ofrepBulkRequest)),
+                Case(route: ofrepBulk, name: "a key's flags", status: 200,
+                     request: request("POST", "/ofrep/v1/evaluate/flags", key(serverKey), body: ofrepBody)),
+                Case(route: ofrepBulk, name: "rate-limited key", status: 429,
+                     request: request("POST", "/ofrep/v1/evaluate/flags", key(limitedKey), body: ofrepBody)),
+                Case(route: ofrepBulk, name: "context is not an object", status: 400,
+                     request: request("POST", "/ofrep/v1/evaluate/flags", bearer(readFlags), body: #"{"context":"u"}"#)),
+                Case(route: ofrepBulk, name: "missing credential", status: 401,
+                     request: request("POST", "/ofrep/v1/evaluate/flags", body: ofrepBody)),
+
+                Case(route: ofrepConfiguration, name: "capabilities", status: 200, request: ofrepConfigurationRequest),
+                Case(route: ofrepConfiguration, name: "If-None-Match", status: 304, request: try await conditional(ofrepConfigurationRequest)),
+                Case(route: ofrepConfiguration, name: "missing credential", status: 401, request: request("GET", "/ofrep/v1/configuration")),
+
                 // Answered before any route runs, in each dialect.
                 Case(route: nil, name: "preflight", status: 204,
                      request: request("OPTIONS", "/api/v1/evaluate", ["Origin": "https://app.example",
@@ -246,6 +285,8 @@ struct ImmediateAnswerTests {
                 Case(route: nil, name: "EdgeFlags: wrong method", status: 405, request: request("DELETE", "/api/v1/evaluate", admin)),
                 Case(route: nil, name: "FeatureSignals: no such route", status: 404, request: request("GET", "/v1/nope", key(serverKey))),
                 Case(route: nil, name: "FeatureSignals: wrong method", status: 405, request: request("GET", "/v1/evaluate", key(serverKey))),
+                Case(route: nil, name: "OFREP: no such route", status: 404, request: request("GET", "/ofrep/v1/nope", key(serverKey))),
+                Case(route: nil, name: "OFREP: wrong method", status: 405, request: request("GET", "/ofrep/v1/evaluate/flags", key(serverKey))),
             ]
         }
     }

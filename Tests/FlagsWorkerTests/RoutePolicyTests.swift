@@ -15,7 +15,7 @@ struct RoutePolicyTests {
 
     @Test func onlyTheStreamsAcceptACredentialInTheQuery() {
         let streams = RouteTable.all.filter { $0.policy.credentialLocation.queryParameter != nil }.map(\.path).sorted()
-        #expect(streams == ["/stream/flags", "/stream/tail", "/v1/stream/{envKey}"])
+        #expect(streams == ["/ofrep/v1/events", "/stream/flags", "/stream/tail", "/v1/stream/{envKey}"])
     }
 
     @Test func everyRouteOfADialectIsMountedUnderIt() {

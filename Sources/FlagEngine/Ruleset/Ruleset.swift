@@ -71,6 +71,20 @@ public struct Ruleset: Sendable {
         compiled.flagIndex[key].map { compiled.flags[$0].type }
     }
 
+    /// Whether the flag, as set for `environment`, places users by their targeting key (a rollout or
+    /// a rule percentage bucketed by it, or variants): a context without one cannot be placed, and a
+    /// dialect may say so instead of serving the default (OFREP's `TARGETING_KEY_MISSING`).
+    public func splitsByTargetingKey(flagKey: String, environment: String?) -> Bool {
+        guard let index = compiled.flagIndex[flagKey] else { return false }
+        let settings = compiled.flags[index].settings(forSlot: compiled.slot(for: environment))
+        if !settings.variants.isEmpty { return true }
+        if case .targetingKey? = settings.rollout?.bucketBy { return true }
+        return settings.rules.contains { rule in
+            guard rule.percentage > 0, rule.percentage < 10_000, case .targetingKey = rule.bucketBy else { return false }
+            return true
+        }
+    }
+
     /// Evaluates one flag; an unknown key gives `null` with `.notFound`.
     public func evaluate(flagKey: String, context: EvaluationContext, now: Double) -> Evaluation {
         guard let index = compiled.flagIndex[flagKey] else {

@@ -10,27 +10,25 @@ struct AccountStore: Sendable {
 
     static func normalizedEmail(_ email: String) -> String { email.trimmingSpaces.lowercased() }
 
-    func user(id: String) throws(APIError) -> [String: JSONValue]? {
-        try tokens.get(KeyLayout.user(id))
+    func user(id: String) throws(APIError) -> UserRecord? {
+        try tokens.get(UserRecord.self, KeyLayout.user(id))
     }
 
-    func user(email: String) throws(APIError) -> [String: JSONValue]? {
-        guard let id = try tokens.get(KeyLayout.email(Self.normalizedEmail(email)))?["user_id"]?.stringValue else {
-            return nil
-        }
-        return try user(id: id)
+    func user(email: String) throws(APIError) -> UserRecord? {
+        guard let index = try tokens.get(UserIndex.self, KeyLayout.email(Self.normalizedEmail(email))) else { return nil }
+        return try user(id: index.userID)
     }
 
-    func organization(_ id: String) throws(APIError) -> [String: JSONValue]? {
-        try flags.get(KeyLayout.organization(id))
+    func organization(_ id: String) throws(APIError) -> OrganizationRecord? {
+        try flags.get(OrganizationRecord.self, KeyLayout.organization(id))
     }
 
-    func member(org: String, user: String) throws(APIError) -> [String: JSONValue]? {
-        try flags.get(KeyLayout.member(org, user))
+    func member(org: String, user: String) throws(APIError) -> MemberRecord? {
+        try flags.get(MemberRecord.self, KeyLayout.member(org, user))
     }
 
-    func members(org: String) throws(APIError) -> [[String: JSONValue]] {
-        try flags.records(prefix: KeyLayout.members(org))
+    func members(org: String) throws(APIError) -> [MemberRecord] {
+        try flags.records(MemberRecord.self, prefix: KeyLayout.members(org))
     }
 
     /// A slug for a new organization: `base`, or `base-<6 hex>` when it is taken.
@@ -47,34 +45,33 @@ struct AccountStore: Sendable {
     /// Starts a login session (a refresh family); it lives as long as a refresh token.
     func startSession(_ id: String, userID: String, orgID: String, refreshID: String, now: Double,
                       ttl: Double) async throws(APIError) {
-        try await tokens.put(KeyLayout.session(id), ["user_id": .string(userID), "org_id": .string(orgID),
-                                                     "refresh_jti": .string(refreshID),
-                                                     "created_at": .string(Timestamp.format(now))],
+        try await tokens.put(KeyLayout.session(id),
+                             SessionRecord(userID: userID, orgID: orgID, refreshJTI: refreshID, createdAt: Timestamp.format(now)),
                              ttl: Self.kvTTL(ttl))
     }
 
-    func session(_ id: String) throws(APIError) -> [String: JSONValue]? {
-        try tokens.get(KeyLayout.session(id))
+    func session(_ id: String) throws(APIError) -> SessionRecord? {
+        try tokens.get(SessionRecord.self, KeyLayout.session(id))
     }
 
     /// The session is live: present and not revoked.
     func sessionIsLive(_ id: String) throws(APIError) -> Bool {
-        guard let record = try session(id) else { return false }
-        return record["revoked_at"] == nil
+        try session(id)?.isLive ?? false
     }
 
     func rotate(session id: String, to refreshID: String, now: Double, ttl: Double) async throws(APIError) {
         guard var record = try session(id) else { return }
-        record["refresh_jti"] = .string(refreshID)
-        record["rotated_at"] = .string(Timestamp.format(now))
+        record.refreshJTI = refreshID
+        record.rotatedAt = Timestamp.format(now)
         try await tokens.put(KeyLayout.session(id), record, ttl: Self.kvTTL(ttl))
     }
 
     /// Revokes a whole family: every access and refresh token of the session stops working. The
     /// record stays (with `revoked_at`) until it expires, so a stolen refresh token is recognized.
+    /// A session that is not stored is not live already.
     func revoke(session id: String, now: Double, ttl: Double) async throws(APIError) {
-        var record = try session(id) ?? [:]
-        record["revoked_at"] = .string(Timestamp.format(now))
+        guard var record = try session(id) else { return }
+        record.revokedAt = Timestamp.format(now)
         try await tokens.put(KeyLayout.session(id), record, ttl: Self.kvTTL(ttl))
     }
 

@@ -105,7 +105,7 @@ final class APIKeyStore: Sendable {
     }
 
     func lastUsed(_ id: String) throws(APIError) -> JSONValue {
-        try store.get(KeyLayout.apiKeyUsed(id))?["last_used_at"] ?? .null
+        try store.get(KeyUsageRecord.self, KeyLayout.apiKeyUsed(id)).map { .string($0.lastUsedAt) } ?? .null
     }
 
     func revoke(_ record: APIKeyRecord) async throws(APIError) {
@@ -135,7 +135,7 @@ final class APIKeyStore: Sendable {
         }
         let live = Set(((try? all()) ?? []).map(\.id))
         for (id, time) in due where live.contains(id) {
-            try? await store.put(KeyLayout.apiKeyUsed(id), ["last_used_at": .string(Timestamp.format(time))])
+            try? await store.put(KeyLayout.apiKeyUsed(id), KeyUsageRecord(lastUsedAt: Timestamp.format(time)))
         }
     }
 }

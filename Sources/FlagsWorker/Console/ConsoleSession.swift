@@ -38,7 +38,7 @@ struct ConsoleSession: Caller {
     /// Rotates the cookie's refresh token (a spent one revokes the session, as on `/v1/auth/refresh`).
     static func refresh(_ call: Call<ConsoleSession>) async throws(APIError) -> Response {
         let pair = try await FSAuth.rotate(call, claims: call.caller.claims)
-        let user = try call.service.accounts.user(id: pair.accessClaims.user_id) ?? [:]
+        let user = try call.service.accounts.user(id: pair.accessClaims.user_id)
         return started(call, pair, user: user, status: 200)
     }
 
@@ -52,7 +52,7 @@ struct ConsoleSession: Caller {
     }
 
     /// The body (`access_token`, `expires_at`, `csrf_token`, `user`) and the two cookies.
-    private static func started<Who>(_ call: Call<Who>, _ pair: SessionTokens.Pair, user: [String: JSONValue],
+    private static func started<Who>(_ call: Call<Who>, _ pair: SessionTokens.Pair, user: UserRecord?,
                                      status: Int) -> Response {
         let csrf = csrfToken(session: pair.refreshClaims.sid, secret: call.service.settings.jwtSecret)
         let maxAge = Int(call.service.settings.refreshTTLSeconds)
@@ -62,7 +62,7 @@ struct ConsoleSession: Caller {
         headers.add("Set-Cookie", cookie(csrfCookie, csrf, path: "/console", maxAge: maxAge, httpOnly: false, call.request))
         let body: JSONValue = ["access_token": .string(pair.access),
                                "expires_at": pair.json["expires_at"] ?? .null,
-                               "csrf_token": .string(csrf), "user": FSShape.user(user, full: false),
+                               "csrf_token": .string(csrf), "user": user?.answer(full: false) ?? .object([:]),
                                "org_id": .string(pair.accessClaims.org_id), "role": .string(pair.accessClaims.role)]
         return .json(body, status: status, headers: headers)
     }

@@ -47,7 +47,7 @@ extension Call {
     func record(_ change: Change) async throws(APIError) {
         var org = change.orgID
         if org == nil, let project = change.projectID {
-            org = try service.flags.get(KeyLayout.project(project))?["org_id"]?.stringValue
+            org = try service.flags.get(ProjectRecord.self, KeyLayout.project(project))?.orgID
         }
         guard let scope = change.projectID ?? org else { return }
         let suffix = Hex.encode(env.random.bytes(3))
@@ -117,9 +117,5 @@ enum Versioning {
             if Int(text) == current { return }
         }
         throw .conflict("Version conflict", details: ["current_version": .number(Double(current))])
-    }
-
-    static func version(of record: [String: JSONValue]) -> Int {
-        Int(record["version"]?.doubleValue ?? 1)
     }
 }

@@ -5,11 +5,8 @@ import FlagEngine
 
 /// `/api/v1/flags`: CRUD with versions and environment overrides, and evaluation of one flag by GET.
 enum Flags {
-    static let fields: Set<String> = ["key", "enabled", "value", "targeting", "environments", "active_from",
-                                      "active_until", "name", "type", "defaultValue", "description", "tags"]
-
-    static let resource = KeyedResource(
-        type: "flag", noun: "Flag", fields: fields, required: ["enabled"], cachePolicy: CachePolicy.flagList,
+    static let resource = KeyedResource<EdgeFlagsFlagRecord>(
+        type: "flag", noun: "Flag", required: ["enabled"], cachePolicy: CachePolicy.flagList,
         storageKey: KeyLayout.flag, prefix: KeyLayout.flags,
         managedElsewhere: { record in
             FeatureSignalsModel.isFlag(record) ? "Flag is managed through the FeatureSignals API (/v1/projects/{id}/flags)" : nil
@@ -79,22 +76,22 @@ enum Flags {
         let body = try Body(call.request)
         let override = body.fields.filter { ["enabled", "value", "targeting"].contains($0.key) && !$0.value.isNull }
         try Project.requireEnvironment(call, environment)
-        return try await resource.change(call, key: key, environment: environment) { (record: inout [String: JSONValue]) throws(APIError) in
-            var environments = record["environments"]?.objectValue ?? [:]
+        return try await resource.change(call, key: key, environment: environment) { (record: inout EdgeFlagsFlagRecord) throws(APIError) in
+            var environments = record.environments?.objectValue ?? [:]
             environments[environment] = .object(override)
-            record["environments"] = .object(environments)
+            record.environments = .object(environments)
         }
     }
 
     static func deleteOverride(_ call: TokenCall) async throws(APIError) -> Response {
         let key = call.parameter("key"), environment = call.parameter("env")
         try Project.requireEnvironment(call, environment)
-        return try await resource.change(call, key: key, environment: environment) { (record: inout [String: JSONValue]) throws(APIError) in
-            var environments = record["environments"]?.objectValue ?? [:]
+        return try await resource.change(call, key: key, environment: environment) { (record: inout EdgeFlagsFlagRecord) throws(APIError) in
+            var environments = record.environments?.objectValue ?? [:]
             guard environments.removeValue(forKey: environment) != nil else {
                 throw .notFound("Environment override not found")
             }
-            record["environments"] = .object(environments)
+            record.environments = .object(environments)
         }
     }
 
@@ -109,15 +106,15 @@ enum Flags {
     /// A flag is stored only if it translates and compiles with the project's segments (types,
     /// operators, regexes, environments).
     @Sendable
-    static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
+    static func validate(_ record: EdgeFlagsFlagRecord, _ call: TokenCall) throws(APIError) {
         // A merge may not drop the master switch (`PUT {"enabled": null}`): POST requires it.
-        guard case .bool? = record["enabled"] else { throw .validation("Missing required fields: enabled") }
+        guard case .bool? = record.enabled else { throw .validation("Missing required fields: enabled") }
         let flag = try EdgeFlagsModel.flag(record)
-        let known = Project.environments(try Project.load(call))
+        let known = try Project.load(call).environments
         for name in flag.environments.keys where !known.contains(name) {
             throw .validation("Unknown environment \"\(name)\" in environments")
         }
-        try Body.validateLabels(record)
+        try Body.validateLabels(name: record.name, description: record.description, tags: record.tags)
         let segments = try Segments.models(call)
         do {
             _ = try Ruleset(flags: [flag], segments: segments)

@@ -5,18 +5,14 @@ import FlagEngine
 /// `/api/v1/segments`: `{key, conditions, version}`; conditions may reference other segments
 /// (`property: "segment"`), with cycles and nesting deeper than `Ruleset.maxSegmentDepth` refused.
 enum Segments {
-    static let fields: Set<String> = ["key", "conditions", "name", "description"]
-
+    /// The project's segments as an EdgeFlags write is validated against them.
     static func models(_ call: TokenCall) throws(APIError) -> [Segment] {
-        var out: [Segment] = []
-        for record in try call.service.flags.records(prefix: KeyLayout.segments(call.project)) {
-            if let segment = try? EdgeFlagsModel.segment(record) { out.append(segment) }
-        }
-        return out
+        try call.service.flags.records(EdgeFlagsSegmentRecord.self, prefix: KeyLayout.segments(call.project))
+            .compactMap { try? EdgeFlagsModel.segment($0) }
     }
 
-    static let resource = KeyedResource(
-        type: "segment", noun: "Segment", fields: fields, required: ["conditions"], cachePolicy: CachePolicy.segments,
+    static let resource = KeyedResource<EdgeFlagsSegmentRecord>(
+        type: "segment", noun: "Segment", required: ["conditions"], cachePolicy: CachePolicy.segments,
         storageKey: KeyLayout.segment, prefix: KeyLayout.segments,
         managedElsewhere: { record in
             FeatureSignalsModel.isSegment(record)
@@ -27,7 +23,8 @@ enum Segments {
     static func list(_ call: TokenCall) async throws(APIError) -> Response { try resource.list(call) }
 
     static func get(_ call: TokenCall) async throws(APIError) -> Response {
-        let record = try resource.load(call, key: call.parameter("key"))
+        // As stored: a FeatureSignals segment answers here too, in its own fields.
+        let record = try resource.stored(call, key: call.parameter("key"))
         return .json(.object(["key": record["key"] ?? .null, "segment": .object(record)]),
                      headers: ["Cache-Control": CachePolicy.segments])
     }
@@ -40,9 +37,9 @@ enum Segments {
 
     /// Compiles the project's segments with this one in place: cycles, depth and regexes are 400s.
     @Sendable
-    private static func validate(_ record: [String: JSONValue], _ call: TokenCall) throws(APIError) {
-        guard case .array? = record["conditions"] else { throw Body.wrongType("conditions", "an array") }
-        try Body.validateLabels(record)
+    private static func validate(_ record: EdgeFlagsSegmentRecord, _ call: TokenCall) throws(APIError) {
+        guard case .array? = record.conditions else { throw Body.wrongType("conditions", "an array") }
+        try Body.validateLabels(name: record.name, description: record.description, tags: nil)
         let segment = try EdgeFlagsModel.segment(record)
         var all = try models(call).filter { $0.key != segment.key }
         all.append(segment)

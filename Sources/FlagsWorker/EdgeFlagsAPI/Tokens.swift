@@ -27,8 +27,8 @@ enum Tokens {
         switch call.caller {
         case .member(let account):
             // The bridge: an owner or admin mints tokens for any project of its organization.
-            guard let project = try call.service.flags.get(KeyLayout.project(projectID)),
-                  project["org_id"]?.stringValue == account.orgID else { throw .notFound("Project not found") }
+            guard let project = try call.service.flags.get(ProjectRecord.self, KeyLayout.project(projectID)),
+                  project.orgID == account.orgID else { throw .notFound("Project not found") }
         case .token(let token):
             // An admin token mints tokens for its own project only.
             guard projectID == token.projectID else { throw .forbidden }

@@ -29,7 +29,7 @@ enum Webhooks {
     }
 
     static func list(_ call: TokenCall) async throws(APIError) -> Response {
-        let webhooks = try call.service.flags.records(prefix: KeyLayout.webhooks(call.project)).compactMap(WebhookRecord.init(json:))
+        let webhooks = try call.service.flags.records(WebhookRecord.self, prefix: KeyLayout.webhooks(call.project))
         return .json(["webhooks": .array(webhooks.map { .object($0.answer) })])
     }
 

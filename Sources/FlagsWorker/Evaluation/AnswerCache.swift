@@ -1,3 +1,4 @@
+import CoreMetrics
 import EdgeWorker
 import FlagEngine
 import Synchronization
@@ -13,6 +14,7 @@ import Synchronization
 final class AnswerCache: Sendable {
     enum Route: UInt8, Sendable {
         case edgeFlagsBulk, edgeFlagsSingle, featureSignalsOne, featureSignalsBulk, featureSignalsClient
+        case ofrepSingle, ofrepBulk
     }
 
     struct Key: Hashable, Sendable {
@@ -39,6 +41,10 @@ final class AnswerCache: Sendable {
         var environment: String?
         /// How many evaluations the answer holds in all.
         var evaluationsAvailable: Int
+        /// Its project's evaluation counters and its evaluations' reasons: served again, the answer
+        /// counts them.
+        var counters: EvaluationCounters? = nil
+        var reasons = ReasonTally()
     }
 
     /// One place of the table: an answer with its key and the key's hash.
@@ -75,6 +81,8 @@ final class AnswerCache: Sendable {
     let maxEntries: Int
     let maxBytes: Int
     private let state = Mutex(State())
+    private let hits = Counter(label: "edgeworker_answer_cache_lookups_total", dimensions: [("result", "hit")])
+    private let misses = Counter(label: "edgeworker_answer_cache_lookups_total", dimensions: [("result", "miss")])
 
     init(maxEntries: Int = 16_384, maxBytes: Int = 16 << 20) {
         var places = 1
@@ -86,11 +94,18 @@ final class AnswerCache: Sendable {
     /// The kept answer for `key`, if it was computed at this `FLAGS` sequence and is still in time.
     func answer(for key: Key, sequence: UInt64, now: Double) -> Answer? {
         let hash = key.hashValue
-        return state.withLock { s in
+        let found = state.withLock { s -> Answer? in
             guard s.sequence == sequence, !s.slots.isEmpty, let slot = s.slots[hash & (maxEntries - 1)],
                   slot.hash == hash, now < slot.validUntil, slot.key == key else { return nil }
             return slot.answer
         }
+        guard let found else {
+            misses.increment()
+            return nil
+        }
+        hits.increment()
+        found.counters?.count(found.reasons)
+        return found
     }
 
     /// Keeps `answer`, computed from the snapshot at `sequence`, until `validUntil` (nil: no
@@ -151,7 +166,10 @@ final class AnswerCache: Sendable {
     /// Keeps what a route answered from `snapshot` at `now`, until the snapshot's next schedule change.
     func keep(_ response: Response, for key: Key, evaluations: [Evaluation], available: Int, environment: String?,
               snapshot: ProjectSnapshot, now: Double) {
-        keep(Answer(response: response, evaluations: evaluations, environment: environment, evaluationsAvailable: available),
+        let reasons = ReasonTally(evaluations)
+        snapshot.evaluations?.count(reasons)
+        keep(Answer(response: response, evaluations: evaluations, environment: environment, evaluationsAvailable: available,
+                    counters: snapshot.evaluations, reasons: reasons),
              for: key, sequence: snapshot.sequence, validUntil: snapshot.ruleset.nextScheduleChange(after: now))
     }
 

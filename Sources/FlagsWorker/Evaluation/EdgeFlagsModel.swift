@@ -9,43 +9,47 @@ enum EdgeFlagsModel {
     static let operators: Set<String> = ["equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with",
                                          "in", "not_in", "gt", "gte", "lt", "lte", "regex"]
 
-    static func flag(_ record: [String: JSONValue]) throws(APIError) -> Flag {
-        guard let key = record["key"]?.stringValue else { throw .validation("Missing required fields: key") }
+    /// The one translation of a stored EdgeFlags flag (and the validation of one about to be stored).
+    static func flag(_ record: EdgeFlagsFlagRecord) throws(APIError) -> Flag {
         var environments: [String: EnvironmentSettings] = [:]
-        if let entries = record["environments"], !entries.isNull {
+        if let entries = record.environments, !entries.isNull {
             guard case .object(let map) = entries else { throw Body.wrongType("environments", "an object") }
             for (name, entry) in map {
                 guard case .object(let fields) = entry else { throw Body.wrongType("environments.\(name)", "an object") }
-                environments[name] = try settings(fields, field: "environments.\(name).")
+                environments[name] = try settings(enabled: fields["enabled"], value: fields["value"],
+                                                  targeting: fields["targeting"], field: "environments.\(name).")
             }
         }
         var type = Flag.ValueType.boolean
-        let spelling = record["type"]
+        let spelling = record.type
         if let spelling, !spelling.isNull {
             guard let text = spelling.stringValue, let parsed = Flag.ValueType(rawValue: text), parsed != .ab else {
                 throw .validation("Invalid field type: type must be one of boolean, string, number, json")
             }
             type = parsed
         }
-        return Flag(key: key, type: type, defaultValue: nonNull(record["defaultValue"]) ?? false, offValue: false,
-                    base: try settings(record, field: ""), environments: environments,
-                    activeFrom: try time(record["active_from"], "active_from"),
-                    activeUntil: try time(record["active_until"], "active_until"),
+        return Flag(key: record.key, type: type, defaultValue: nonNull(record.defaultValue) ?? false, offValue: false,
+                    base: try settings(enabled: record.enabled, value: record.value, targeting: record.targeting, field: ""),
+                    environments: environments,
+                    activeFrom: try time(record.activeFrom, "active_from"),
+                    activeUntil: try time(record.activeUntil, "active_until"),
                     declaresType: !(spelling ?? .null).isNull)
     }
 
-    static func settings(_ record: [String: JSONValue], field: String) throws(APIError) -> EnvironmentSettings {
+    /// A flag's base settings, or one environment's override (`field` prefixes the names in errors).
+    static func settings(enabled switchValue: JSONValue?, value: JSONValue?, targeting targetingValue: JSONValue?,
+                         field: String) throws(APIError) -> EnvironmentSettings {
         var enabled: Bool?
-        if let value = nonNull(record["enabled"]) {
+        if let value = nonNull(switchValue) {
             guard case .bool(let flag) = value else { throw Body.wrongType("\(field)enabled", "a boolean") }
             enabled = flag
         }
         var targeting: Targeting?
-        if let value = nonNull(record["targeting"]) {
+        if let value = nonNull(targetingValue) {
             guard case .object(let fields) = value else { throw Body.wrongType("\(field)targeting", "an object") }
             targeting = try self.targeting(fields, field: "\(field)targeting.")
         }
-        return EnvironmentSettings(enabled: enabled, value: nonNull(record["value"]), targeting: targeting)
+        return EnvironmentSettings(enabled: enabled, value: nonNull(value), targeting: targeting)
     }
 
     static func targeting(_ record: [String: JSONValue], field: String) throws(APIError) -> Targeting {
@@ -117,9 +121,8 @@ enum EdgeFlagsModel {
         return Condition(attribute: attribute, operator: op, values: values, missingAttribute: .negationsMatch)
     }
 
-    static func segment(_ record: [String: JSONValue]) throws(APIError) -> Segment {
-        guard let key = record["key"]?.stringValue else { throw .validation("Missing required fields: key") }
-        return Segment(key: key, matchType: .all, conditions: try conditions(record["conditions"], field: "conditions"))
+    static func segment(_ record: EdgeFlagsSegmentRecord) throws(APIError) -> Segment {
+        Segment(key: record.key, matchType: .all, conditions: try conditions(record.conditions, field: "conditions"))
     }
 
     /// An EdgeFlags request context; wrong types are 400s.

@@ -12,24 +12,27 @@ enum FeatureSignalsModel {
                                          "lt", "lte", "regex", "exists"]
     static let flagTypes: Set<String> = ["boolean", "string", "number", "json", "ab"]
 
-    /// FeatureSignals flags are the records that carry `flag_type`.
+    /// FeatureSignals flags are the records that carry `flag_type` (one that does not read as a
+    /// `FeatureSignalsFlagRecord` is still not an EdgeFlags flag).
     static func isFlag(_ record: [String: JSONValue]) -> Bool { record["flag_type"] != nil }
     /// FeatureSignals segments carry `match_type` and `rules`; EdgeFlags ones `conditions`.
     static func isSegment(_ record: [String: JSONValue]) -> Bool { record["match_type"] != nil }
 
     /// `states` are keyed by environment slug.
-    static func flag(_ record: [String: JSONValue], states: [String: [String: JSONValue]]) throws(APIError) -> Flag {
-        guard let key = record["key"]?.stringValue else { throw .fs(400, "key and name are required") }
-        let type = Flag.ValueType(rawValue: record["flag_type"]?.stringValue ?? "boolean") ?? .boolean
-        let fallback = nonNull(record["default_value"]) ?? defaultValue(for: type)
+    static func flag(_ record: FeatureSignalsFlagRecord, states: [String: FlagStateRecord]) throws(APIError) -> Flag {
+        let type = Flag.ValueType(rawValue: record.flagType) ?? .boolean
+        let fallback = nonNull(record.defaultValue) ?? defaultValue(for: type)
         var environments: [String: EnvironmentSettings] = [:]
         for (slug, state) in states { environments[slug] = try settings(state) }
-        let prerequisites = (record["prerequisites"]?.arrayValue ?? []).compactMap { entry -> String? in
-            entry.stringValue ?? entry["flag_key"]?.stringValue
-        }
-        return Flag(key: key, type: type, defaultValue: fallback, offValue: fallback, base: EnvironmentSettings(),
-                    environments: environments, expiresAt: try time(record["expires_at"], "expires_at"),
-                    prerequisites: prerequisites, mutualExclusionGroup: nonNull(record["mutual_exclusion_group"])?.stringValue)
+        return Flag(key: record.key, type: type, defaultValue: fallback, offValue: fallback, base: EnvironmentSettings(),
+                    environments: environments, expiresAt: try time(record.expiresAt.map(JSONValue.string), "expires_at"),
+                    prerequisites: record.prerequisites ?? [], mutualExclusionGroup: record.mutualExclusionGroup)
+    }
+
+    /// A stored segment of either dialect, for the engine; nil when it does not translate.
+    static func anySegment(_ record: [String: JSONValue]) -> Segment? {
+        guard isSegment(record) else { return EdgeFlagsSegmentRecord(json: record).flatMap { try? EdgeFlagsModel.segment($0) } }
+        return FeatureSignalsSegmentRecord(json: record).flatMap { try? segment($0) }
     }
 
     static func defaultValue(for type: Flag.ValueType) -> JSONValue {
@@ -41,20 +44,21 @@ enum FeatureSignalsModel {
         }
     }
 
-    static func settings(_ state: [String: JSONValue]) throws(APIError) -> EnvironmentSettings {
+    /// The one translation of a stored state (and the validation of one about to be stored).
+    static func settings(_ state: FlagStateRecord) throws(APIError) -> EnvironmentSettings {
         var enabled = false
-        if let value = nonNull(state["enabled"]) {
+        if let value = nonNull(state.enabled) {
             guard case .bool(let flag) = value else { throw .fsInvalidBody }
             enabled = flag
         }
-        let rollout = try basisPoints(state["percentage_rollout"], "percentage_rollout") ?? 0
+        let rollout = try basisPoints(state.percentageRollout, "percentage_rollout") ?? 0
         return EnvironmentSettings(
             enabled: enabled,
-            targeting: Targeting(rules: try rules(state["rules"]),
+            targeting: Targeting(rules: try rules(state.rules),
                                  rollout: rollout > 0 ? Rollout(basisPoints: rollout, attribute: .targetingKey) : nil),
-            defaultValue: nonNull(state["default_value"]), variants: try variants(state["variants"]),
-            scheduledEnableAt: try time(state["scheduled_enable_at"], "scheduled_enable_at"),
-            scheduledDisableAt: try time(state["scheduled_disable_at"], "scheduled_disable_at"))
+            defaultValue: nonNull(state.defaultValue), variants: try variants(state.variants),
+            scheduledEnableAt: try time(state.scheduledEnableAt, "scheduled_enable_at"),
+            scheduledDisableAt: try time(state.scheduledDisableAt, "scheduled_disable_at"))
     }
 
     static func rules(_ value: JSONValue?) throws(APIError) -> [Rule] {
@@ -133,9 +137,8 @@ enum FeatureSignalsModel {
         return out
     }
 
-    static func segment(_ record: [String: JSONValue]) throws(APIError) -> Segment {
-        guard let key = record["key"]?.stringValue else { throw .fs(400, "key and name are required") }
-        return Segment(key: key, matchType: try matchType(record["match_type"]), conditions: try conditions(record["rules"]))
+    static func segment(_ record: FeatureSignalsSegmentRecord) throws(APIError) -> Segment {
+        Segment(key: record.key, matchType: try matchType(.string(record.matchType)), conditions: try conditions(.array(record.rules)))
     }
 
     /// `{"key": …, "attributes": {…}?}` in the environment of the API key.

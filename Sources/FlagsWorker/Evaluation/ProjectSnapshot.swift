@@ -1,3 +1,4 @@
+import CoreMetrics
 import EdgeJSON
 import EdgePlatform
 import EdgeWorker
@@ -31,6 +32,8 @@ struct ProjectSnapshot: Sendable {
     /// Built without some of the project (records written around the API that do not compile
     /// together): never patched, since a patch would keep what is missing missing.
     var degraded = false
+    /// The project's evaluation counters, set by `ProjectCache` and carried by patches.
+    var evaluations: EvaluationCounters?
 
     static func build(project: String, store: RecordStore, sequence: UInt64) throws(APIError) -> ProjectSnapshot {
         var flags: [Flag] = []
@@ -38,19 +41,14 @@ struct ProjectSnapshot: Sendable {
         try store.forEachRecord(prefix: KeyLayout.flags(project)) { record in
             // Records were validated when written; one that no longer translates is left out rather
             // than taking every other flag down with it.
-            let featureSignals = FeatureSignalsModel.isFlag(record)
-            let key = record["key"]?.stringValue ?? ""
-            guard let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states[key] ?? [:])
-                                            : try? EdgeFlagsModel.flag(record) else { return }
+            guard let flag = Self.flag(record, states: { states[$0] ?? [:] }) else { return }
             flags.append(flag)
         }
         var segments: [Segment] = []
         try store.forEachRecord(prefix: KeyLayout.segments(project)) { record in
-            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
-                                                                : try? EdgeFlagsModel.segment(record)
-            if let segment { segments.append(segment) }
+            if let segment = FeatureSignalsModel.anySegment(record) { segments.append(segment) }
         }
-        let configs = try store.records(prefix: KeyLayout.configs(project)).compactMap(Self.config)
+        let configs = try store.records(ConfigRecord.self, prefix: KeyLayout.configs(project)).map(Self.config)
         let whole = try? Ruleset(flags: flags, segments: segments)
         var snapshot = ProjectSnapshot(sequence: sequence, ruleset: whole ?? Self.bestEffort(flags: flags, segments: segments),
                                        configs: configs, configIndex: Self.index(configs))
@@ -94,11 +92,10 @@ struct ProjectSnapshot: Sendable {
                     removing.insert(key)
                     continue
                 }
-                let featureSignals = FeatureSignalsModel.isFlag(record)
                 // A storage error reading the states fails the update, as it fails `build`.
-                let states = featureSignals ? try featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:] : [:]
-                let flag = featureSignals ? try? FeatureSignalsModel.flag(record, states: states) : try? EdgeFlagsModel.flag(record)
-                guard let flag else {
+                let states = FeatureSignalsModel.isFlag(record)
+                    ? try featureSignalsStates(project: project, store: store, flag: key)[key] ?? [:] : [:]
+                guard let flag = Self.flag(record, states: { _ in states }) else {
                     removing.insert(key)
                     continue
                 }
@@ -113,8 +110,8 @@ struct ProjectSnapshot: Sendable {
         if !configKeys.isEmpty {
             configs.removeAll { configKeys.contains($0.key) }
             for key in configKeys {
-                if let record = try store.get(KeyLayout.config(project, key)), let config = Self.config(record) {
-                    configs.append(config)
+                if let record = try store.get(ConfigRecord.self, KeyLayout.config(project, key)) {
+                    configs.append(Self.config(record))
                 }
             }
             configs.sort { $0.key < $1.key }
@@ -123,13 +120,8 @@ struct ProjectSnapshot: Sendable {
                                configIndex: configKeys.isEmpty ? previous.configIndex : Self.index(configs))
     }
 
-    private static func config(_ record: [String: JSONValue]) -> Config? {
-        guard let key = record["key"]?.stringValue else { return nil }
-        var environments: [String: JSONValue] = [:]
-        for (name, entry) in record["environments"]?.objectValue ?? [:] {
-            if let value = EdgeFlagsModel.nonNull(entry["value"]) { environments[name] = value }
-        }
-        return Config(key: key, value: record["value"] ?? .null, environments: environments)
+    private static func config(_ record: ConfigRecord) -> Config {
+        Config(key: record.key, value: record.value ?? .null, environments: record.overrides)
     }
 
     private static func index(_ configs: [Config]) -> [String: Int] {
@@ -154,19 +146,27 @@ struct ProjectSnapshot: Sendable {
         return copy
     }
 
+    /// A stored flag of either dialect compiled (a FeatureSignals one with its states by environment
+    /// slug); nil when it does not translate.
+    private static func flag(_ record: [String: JSONValue], states: (String) -> [String: FlagStateRecord]) -> Flag? {
+        guard FeatureSignalsModel.isFlag(record) else { return EdgeFlagsFlagRecord(json: record).flatMap { try? EdgeFlagsModel.flag($0) } }
+        guard let flag = FeatureSignalsFlagRecord(json: record) else { return nil }
+        return try? FeatureSignalsModel.flag(flag, states: states(flag.key))
+    }
+
     /// FeatureSignals states of the project: flag key → environment slug → state.
     static func featureSignalsStates(project: String, store: RecordStore, flag: String? = nil) throws(APIError)
-        -> [String: [String: [String: JSONValue]]]
+        -> [String: [String: FlagStateRecord]]
     {
         var slugs: [String: String] = [:]
-        for environment in try store.records(prefix: KeyLayout.environments(project)) {
-            if let id = environment["id"]?.stringValue, let slug = environment["slug"]?.stringValue { slugs[id] = slug }
+        for environment in try store.records(EnvironmentRecord.self, prefix: KeyLayout.environments(project)) {
+            slugs[environment.id] = environment.slug
         }
-        var out: [String: [String: [String: JSONValue]]] = [:]
-        for state in try store.records(prefix: flag.map { KeyLayout.flagStates(project, $0) } ?? KeyLayout.flagStates(project)) {
-            guard let key = state["flag_key"]?.stringValue, let env = state["env_id"]?.stringValue,
-                  let slug = slugs[env] else { continue }
-            out[key, default: [:]][slug] = state
+        var out: [String: [String: FlagStateRecord]] = [:]
+        let prefix = flag.map { KeyLayout.flagStates(project, $0) } ?? KeyLayout.flagStates(project)
+        for state in try store.records(FlagStateRecord.self, prefix: prefix) {
+            guard let slug = slugs[state.envID] else { continue }
+            out[state.flagKey, default: [:]][slug] = state
         }
         return out
     }
@@ -198,6 +198,10 @@ final class ProjectCache: Sendable {
     /// How many times a compiled project took a change of some of its flags and configs alone.
     var patchCount: Int { patches.load(ordering: .relaxed) }
     private let builders = Mutex<[String: BuildLock]>([:])
+    private let fullCompiles = Counter(label: "edgeworker_flags_compiles_total", dimensions: [("kind", "full")])
+    private let patchCompiles = Counter(label: "edgeworker_flags_compiles_total", dimensions: [("kind", "patch")])
+    private let compileDuration = Timer(label: "edgeworker_flags_compile_duration_seconds")
+    private let compiledProjects = Gauge(label: "edgeworker_flags_compiled_projects")
 
     func snapshot(project: String, store: RecordStore) throws(APIError) -> ProjectSnapshot {
         let sequence = store.kv.sequence
@@ -219,15 +223,23 @@ final class ProjectCache: Sendable {
                     keep(relabelled, project)
                     return relabelled
                 }
-                if let patched = try ProjectSnapshot.patched(previous, changedKeys: keys, project: project, store: store,
+                let patchBegan = MonotonicClock.seconds()
+                if var patched = try ProjectSnapshot.patched(previous, changedKeys: keys, project: project, store: store,
                                                              sequence: sequence) {
                     patches.add(1, ordering: .relaxed)
+                    patchCompiles.increment()
+                    compileDuration.recordSeconds(MonotonicClock.seconds() - patchBegan)
+                    patched.evaluations = previous.evaluations
                     keep(patched, project)
                     return patched
                 }
             }
-            let built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
+            let began = MonotonicClock.seconds()
+            var built = try ProjectSnapshot.build(project: project, store: store, sequence: sequence)
             compiles.add(1, ordering: .relaxed)
+            fullCompiles.increment()
+            compileDuration.recordSeconds(MonotonicClock.seconds() - began)
+            built.evaluations = previous?.evaluations ?? EvaluationCounters(project: project)
             keep(built, project)
             // Building parses every record: glibc keeps the freed parse trees' pages otherwise, and
             // the store's pages read once stay mapped.
@@ -257,6 +269,7 @@ final class ProjectCache: Sendable {
             // A slower build of an older sequence never replaces a newer one.
             if let existing = all[project], existing.sequence > snapshot.sequence { return }
             all[project] = snapshot
+            compiledProjects.record(all.count)
         }
     }
 

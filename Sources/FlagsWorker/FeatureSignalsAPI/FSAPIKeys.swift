@@ -20,7 +20,7 @@ enum FSAPIKeys {
         let key = APIKeyStore.generate(type: type, random: call.env.random)
         var fields: [String: JSONValue] = [
             "id": .string(call.newID()), "name": .string(name), "type": .string(type), "key_prefix": .string(String(key.prefix(12))),
-            "env_id": .string(envID), "env_slug": environment["slug"] ?? "", "project_id": project["id"] ?? "",
+            "env_id": .string(envID), "env_slug": .string(environment.slug), "project_id": .string(project.id),
             "org_id": .string(call.member.orgID), "created_at": .string(call.timestamp),
         ]
         if let expiresAt { fields["expires_at"] = .string(expiresAt) }

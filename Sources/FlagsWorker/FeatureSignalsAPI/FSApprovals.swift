@@ -5,13 +5,6 @@ import EdgeWorker
 /// applied only when another (an owner or admin) approves it — through the same change path as a
 /// direct `PUT` (validation, audit, webhooks, streams). Stored as `approval:<org>:<id>`.
 enum FSApprovals {
-    static let statuses: Set<String> = ["pending", "applied", "rejected"]
-
-    static func shape(_ record: [String: JSONValue]) -> JSONValue {
-        FSShape.pick(record, ["id", "org_id", "project_id", "flag_key", "env_id", "payload", "note", "status",
-                              "requested_by", "reviewed_by", "review_note", "created_at", "reviewed_at"])
-    }
-
     /// `{project_id, flag_key, env_id, payload: <flag state fields>, note?}` → 201, pending.
     static func create(_ call: MemberCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
@@ -25,28 +18,30 @@ enum FSApprovals {
         _ = try FSFlags.load(call, project: project, key: key)
         _ = try call.ownedEnvironment(project: project, env)
         let id = call.newID()
-        var record: [String: JSONValue] = [
-            "id": .string(id), "org_id": .string(call.member.orgID), "project_id": .string(project), "flag_key": .string(key),
-            "env_id": .string(env), "payload": .object(changes), "status": "pending",
-            "requested_by": .string(call.member.userID), "created_at": .string(call.timestamp),
-        ]
-        if let note = try body.string("note") { record["note"] = .string(note) }
+        let record = ApprovalRecord(id: id, orgID: call.member.orgID, projectID: project, flagKey: key, envID: env,
+                                    payload: changes, note: try body.string("note"), requestedBy: call.member.userID,
+                                    createdAt: call.timestamp)
         try await call.service.flags.put(KeyLayout.approval(call.member.orgID, id), record)
-        return .json(shape(record), status: 201)
+        return .json(record.answer, status: 201)
     }
 
     /// Newest first; `?status=pending|applied|rejected` filters.
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
-        let status = call.request.queryParameter("status")
-        if let status, !statuses.contains(status) { throw .fs(400, "status must be one of pending, applied, rejected") }
-        let records = try call.service.flags.records(prefix: KeyLayout.approvals(call.member.orgID))
-            .filter { status == nil || $0["status"]?.stringValue == status }
-            .sorted { ($0["created_at"]?.stringValue ?? "") > ($1["created_at"]?.stringValue ?? "") }
-        return .json(.array(records.map(shape)))
+        var status: ApprovalRecord.Status?
+        if let text = call.request.queryParameter("status") {
+            guard let given = ApprovalRecord.Status(rawValue: text) else {
+                throw .fs(400, "status must be one of pending, applied, rejected")
+            }
+            status = given
+        }
+        let records = try call.service.flags.records(ApprovalRecord.self, prefix: KeyLayout.approvals(call.member.orgID))
+            .filter { status == nil || $0.status == status }
+            .sorted { $0.createdAt > $1.createdAt }
+        return .json(.array(records.map(\.answer)))
     }
 
     static func get(_ call: MemberCall) async throws(APIError) -> Response {
-        .json(shape(try load(call)))
+        .json(try load(call).answer)
     }
 
     /// `{action: approve|reject, note?}` by an owner or admin other than the requester.
@@ -57,30 +52,28 @@ enum FSApprovals {
         }
         let note = try body.string("note")
         var record = try load(call)
-        guard record["status"] == "pending" else { throw .fs(409, "approval is not pending") }
-        guard record["requested_by"]?.stringValue != call.member.userID else {
+        guard record.status == .pending else { throw .fs(409, "approval is not pending") }
+        guard record.requestedBy != call.member.userID else {
             throw .fs(403, "cannot review your own approval request")
         }
         if action == "approve" {
-            guard let project = record["project_id"]?.stringValue, let key = record["flag_key"]?.stringValue,
-                  let env = record["env_id"]?.stringValue, let payload = record["payload"]?.objectValue else {
-                throw .internalError
-            }
-            _ = try await FSFlagStates.change(call, project: project, key: key, env: env, event: "flag.state_updated") { state in
-                for (name, value) in payload { state[name] = value }
+            let payload = record.payload
+            _ = try await FSFlagStates.change(call, project: record.projectID, key: record.flagKey, env: record.envID,
+                                              event: "flag.state_updated") { state in
+                for (name, value) in payload { state.set(name, value) }
             }
         }
-        record["status"] = .string(action == "approve" ? "applied" : "rejected")
-        record["reviewed_by"] = .string(call.member.userID)
-        record["reviewed_at"] = .string(call.timestamp)
-        if let note { record["review_note"] = .string(note) }
+        record.status = action == "approve" ? .applied : .rejected
+        record.reviewedBy = call.member.userID
+        record.reviewedAt = call.timestamp
+        if let note { record.reviewNote = note }
         try await call.service.flags.put(KeyLayout.approval(call.member.orgID, call.parameter("id")), record)
-        return .json(shape(record))
+        return .json(record.answer)
     }
 
-    private static func load(_ call: MemberCall) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall) throws(APIError) -> ApprovalRecord {
         let id = call.parameter("id")
-        guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.approval(call.member.orgID, id)) else {
+        guard UUIDText.isValid(id), let record = try call.service.flags.get(ApprovalRecord.self, KeyLayout.approval(call.member.orgID, id)) else {
             throw .fs(404, "approval not found")
         }
         return record

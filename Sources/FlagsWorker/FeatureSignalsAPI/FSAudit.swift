@@ -15,9 +15,7 @@ enum FSAudit {
         }
         let org = call.member.orgID
         var scopes = [org]
-        for index in try call.service.flags.records(prefix: KeyLayout.organizationProjects(org)) {
-            if let project = index["project_id"]?.stringValue { scopes.append(project) }
-        }
+        scopes += try call.service.flags.records(ProjectIndex.self, prefix: KeyLayout.organizationProjects(org)).map(\.projectID)
         // Keys end in `<newest-first time>:<suffix>`: that part orders entries across scopes.
         var entries: [(order: Substring, entry: AuditEntry)] = []
         for scope in scopes {

@@ -14,13 +14,13 @@ enum FSAuth {
     /// no account exists, and a failure before it deletes what was written.
     static func register(_ call: PublicCall) async throws(APIError) -> Response {
         let (user, org, tokens) = try await createAccount(call)
-        return .json(["user": FSShape.user(user), "organization": FSShape.organization(org), "tokens": tokens.json],
+        return .json(["user": user.answer(), "organization": .object(org.json), "tokens": tokens.json],
                      status: 201)
     }
 
     /// Registration itself: the records, then a new session; the caller chooses how to answer.
     static func createAccount(_ call: PublicCall) async throws(APIError)
-        -> (user: [String: JSONValue], org: [String: JSONValue], pair: SessionTokens.Pair)
+        -> (user: UserRecord, org: OrganizationRecord, pair: SessionTokens.Pair)
     {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
@@ -38,34 +38,32 @@ enum FSAuth {
         // The expensive part, outside the write lock.
         guard let hash = await service.passwords.hash(password, random: call.env.random) else { throw .internalError }
 
-        let (user, org) = try await service.writes.run { () async throws(APIError) -> ([String: JSONValue], [String: JSONValue]) in
+        let (user, org) = try await service.writes.run { () async throws(APIError) -> (UserRecord, OrganizationRecord) in
             guard try service.accounts.user(email: email) == nil else { throw .fs(409, "email already registered") }
-            let stamp = JSONValue.string(call.timestamp)
+            let stamp = call.timestamp
             let userID = call.newID(), orgID = call.newID(), projectID = call.newID()
             let slug = try service.accounts.freeSlug(Slug.make(orgName), random: call.env.random)
-            let org: [String: JSONValue] = ["id": .string(orgID), "name": .string(orgName), "slug": .string(slug),
-                                            "created_at": stamp, "updated_at": stamp]
-            let user: [String: JSONValue] = ["id": .string(userID), "email": .string(email), "name": .string(name),
-                                             "org_id": .string(orgID), "password_hash": .string(hash),
-                                             "created_at": stamp, "updated_at": stamp]
+            let org = OrganizationRecord(id: orgID, name: orgName, slug: slug, createdAt: stamp, updatedAt: stamp)
+            let user = UserRecord(id: userID, email: email, name: name, orgID: orgID, passwordHash: hash, createdAt: stamp,
+                                  updatedAt: stamp)
             var written: [(RecordStore, String)] = []
-            func put(_ store: RecordStore, _ key: String, _ record: [String: JSONValue]) async throws(APIError) {
+            func put(_ store: RecordStore, _ key: String, _ record: some JSONRecord) async throws(APIError) {
                 written.append((store, key))
                 try await store.put(key, record)
             }
             do {
                 try await put(service.flags, KeyLayout.organization(orgID), org)
-                try await put(service.flags, KeyLayout.organizationSlug(slug), ["org_id": .string(orgID)])
+                try await put(service.flags, KeyLayout.organizationSlug(slug), OrganizationIndex(orgID: orgID))
                 try await put(service.accounts.tokens, KeyLayout.user(userID), user)
                 try await put(service.flags, KeyLayout.member(orgID, userID),
-                              ["user_id": .string(userID), "org_id": .string(orgID), "role": .string(Role.owner.rawValue),
-                               "permissions": [], "created_at": stamp, "updated_at": stamp])
-                for (key, record) in FSProjects.records(id: projectID, orgID: orgID, name: "Default Project", slug: "default",
-                                                        environments: environments.map { ($0.slug, $0.name, defaultColor) },
-                                                        newID: call.newID, timestamp: call.timestamp) {
+                              MemberRecord(userID: userID, orgID: orgID, role: .owner, createdAt: stamp, updatedAt: stamp))
+                let project = FSProjects.project(id: projectID, orgID: orgID, name: "Default Project", slug: "default",
+                                                 environments: environments.map(\.slug), timestamp: stamp)
+                for (key, record) in FSProjects.records(project, environments: environments.map { ($0.slug, $0.name, defaultColor) },
+                                                        newID: call.newID) {
                     try await put(service.flags, key, record)
                 }
-                try await put(service.accounts.tokens, KeyLayout.email(email), ["user_id": .string(userID)])
+                try await put(service.accounts.tokens, KeyLayout.email(email), UserIndex(userID: userID))
             } catch let error as APIError {
                 for (store, key) in written.reversed() { try? await store.delete(key) }
                 throw error
@@ -75,8 +73,7 @@ enum FSAuth {
             }
             return (user, org)
         }
-        let tokens = try await startSession(call, userID: user["id"]?.stringValue ?? "", orgID: org["id"]?.stringValue ?? "",
-                                            role: .owner)
+        let tokens = try await startSession(call, userID: user.id, orgID: org.id, role: .owner)
         return (user, org, tokens)
     }
 
@@ -85,11 +82,11 @@ enum FSAuth {
     /// guessing is slowed, then refused, and never the owner's own address.
     static func login(_ call: PublicCall) async throws(APIError) -> Response {
         let (user, tokens) = try await signIn(call)
-        return .json(["user": FSShape.user(user, full: false), "tokens": tokens.json])
+        return .json(["user": user.answer(full: false), "tokens": tokens.json])
     }
 
     /// The checks of a login (lockout, password) and a new session for the user.
-    static func signIn(_ call: PublicCall) async throws(APIError) -> (user: [String: JSONValue], pair: SessionTokens.Pair) {
+    static func signIn(_ call: PublicCall) async throws(APIError) -> (user: UserRecord, pair: SessionTokens.Pair) {
         let body = try call.featureSignalsBody()
         let email = AccountStore.normalizedEmail(try body.string("email") ?? "")
         let password = try body.string("password") ?? ""
@@ -100,14 +97,13 @@ enum FSAuth {
             throw .fs(429, "too many failed login attempts, try again later", headers: ["Retry-After": String(retry)])
         }
         let user = email.isEmpty ? nil : try service.accounts.user(email: email)
-        let matches = await service.passwords.verify(password, against: user?["password_hash"]?.stringValue)
-        guard matches, let user, let userID = user["id"]?.stringValue, let orgID = user["org_id"]?.stringValue,
-              let role = try service.accounts.member(org: orgID, user: userID)?["role"]?.stringValue.flatMap(Role.init) else {
+        let matches = await service.passwords.verify(password, against: user?.passwordHash)
+        guard matches, let user, let role = try service.accounts.member(org: user.orgID, user: user.id)?.role else {
             service.lockout.recordFailure(email, address: address, nowMillis: millis)
             throw .fs(401, "invalid credentials")
         }
         service.lockout.recordSuccess(email, address: address)
-        let tokens = try await startSession(call, userID: userID, orgID: orgID, role: role)
+        let tokens = try await startSession(call, userID: user.id, orgID: user.orgID, role: role)
         return (user, tokens)
     }
 
@@ -116,9 +112,8 @@ enum FSAuth {
     static func refresh(_ call: PublicCall) async throws(APIError) -> Response {
         let body = try call.featureSignalsBody()
         guard let presented = try body.string("refresh_token") else { throw .fsInvalidBody }
-        let invalid = APIError.fs(401, "invalid refresh token")
         guard let claims = await call.service.sessions.verify(presented, issuer: SessionTokens.refreshIssuer, now: call.now) else {
-            throw invalid
+            throw APIError.fs(401, "invalid refresh token")
         }
         return .json(try await rotate(call, claims: claims).json)
     }
@@ -128,13 +123,12 @@ enum FSAuth {
         let invalid = APIError.fs(401, "invalid refresh token")
         let service = call.service
         return try await service.writes.run { () async throws(APIError) -> SessionTokens.Pair in
-            guard let session = try service.accounts.session(claims.sid), session["revoked_at"] == nil else { throw invalid }
-            guard session["refresh_jti"]?.stringValue == claims.jti.value else {
+            guard let session = try service.accounts.session(claims.sid), session.isLive else { throw invalid }
+            guard session.refreshJTI == claims.jti.value else {
                 try await service.accounts.revoke(session: claims.sid, now: call.now, ttl: service.settings.refreshTTLSeconds)
                 throw invalid
             }
-            guard let role = try service.accounts.member(org: claims.org_id, user: claims.user_id)?["role"]?.stringValue
-                .flatMap(Role.init) else { throw invalid }
+            guard let role = try service.accounts.member(org: claims.org_id, user: claims.user_id)?.role else { throw invalid }
             let pair: SessionTokens.Pair
             do {
                 pair = try await service.sessions.issue(userID: claims.user_id, orgID: claims.org_id, role: role,

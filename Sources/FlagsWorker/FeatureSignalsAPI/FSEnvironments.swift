@@ -7,9 +7,8 @@ enum FSEnvironments {
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
-        let records = try call.service.flags.records(prefix: KeyLayout.environments(project))
-            .sorted { ($0["created_at"]?.stringValue ?? "", $0["slug"]?.stringValue ?? "")
-                < ($1["created_at"]?.stringValue ?? "", $1["slug"]?.stringValue ?? "") }
+        let records = try call.service.flags.records(EnvironmentRecord.self, prefix: KeyLayout.environments(project))
+            .sorted { $0.listOrder < $1.listOrder }
         return .json(.array(records.map(FSShape.environment)))
     }
 
@@ -23,20 +22,17 @@ enum FSEnvironments {
         let color = try body.string("color") ?? FSAuth.defaultColor
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             var record = try call.ownedProject(project)
-            var slugs = record["environments"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            guard !slugs.contains(slug) else { throw .fs(409, "environment slug already exists in this project") }
+            guard !record.environments.contains(slug) else { throw .fs(409, "environment slug already exists in this project") }
             let id = call.newID()
-            let environment: [String: JSONValue] = ["id": .string(id), "project_id": .string(project), "name": .string(name),
-                                                    "slug": .string(slug), "color": .string(color),
-                                                    "created_at": .string(call.timestamp)]
+            let environment = EnvironmentRecord(id: id, projectID: project, name: name, slug: slug, color: color,
+                                                createdAt: call.timestamp)
             try await call.service.flags.put(KeyLayout.environment(project, id), environment)
-            try await call.service.flags.put(KeyLayout.environmentIndex(id), ["project_id": .string(project)])
-            slugs.append(slug)
-            record["environments"] = .array(slugs.map(JSONValue.string))
-            record["updated_at"] = .string(call.timestamp)
+            try await call.service.flags.put(KeyLayout.environmentIndex(id), ProjectIndex(projectID: project))
+            record.environments.append(slug)
+            record.updatedAt = call.timestamp
             try await call.service.flags.put(KeyLayout.project(project), record)
             try await call.recordFeatureSignals(.create, event: "environment.created", resourceType: "environment", key: slug,
-                                                id: environment["id"]?.stringValue, project: project, before: nil,
+                                                id: environment.id, project: project, before: nil,
                                                 after: FSShape.environment(environment))
             return .json(FSShape.environment(environment), status: 201)
         }
@@ -49,12 +45,12 @@ enum FSEnvironments {
             let environment = try call.ownedEnvironment(project: project, id)
             try await deleteContents(call, project: project, id)
             try await call.service.flags.delete(KeyLayout.environment(project, id))
-            let slug = environment["slug"]?.stringValue ?? ""
-            record["environments"] = .array((record["environments"]?.arrayValue ?? []).filter { $0.stringValue != slug })
-            record["updated_at"] = .string(call.timestamp)
+            let slug = environment.slug
+            record.environments.removeAll { $0 == slug }
+            record.updatedAt = call.timestamp
             try await call.service.flags.put(KeyLayout.project(project), record)
             try await call.recordFeatureSignals(.delete, event: "environment.deleted", resourceType: "environment", key: slug,
-                                                id: environment["id"]?.stringValue, project: project,
+                                                id: environment.id, project: project,
                                                 before: FSShape.environment(environment), after: nil)
             return Response(status: 204, bytes: [])
         }

@@ -142,7 +142,8 @@ enum FSEvaluate {
         return answer.response
     }
 
-    private static func noteUse(_ call: KeyCall, _ key: APIKeyRecord) {
+    /// Notes the key's use: `last_used_at` is written after the response, batched.
+    static func noteUse<Who>(_ call: Call<Who>, _ key: APIKeyRecord) {
         let keys = call.service.apiKeys
         guard keys.noteUse(key.id, now: call.now) else { return }
         let clock = call.env.clock

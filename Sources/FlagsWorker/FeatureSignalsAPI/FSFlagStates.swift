@@ -5,24 +5,21 @@ import FlagEngine
 /// The per-environment state of a flag (the toggle): `flagstate:<project>:<key>:<env id>`, with
 /// promote and the kill switch. A flag without a state in an environment is off there.
 enum FSFlagStates {
-    static let fields = ["enabled", "default_value", "rules", "percentage_rollout", "variants", "scheduled_enable_at",
-                         "scheduled_disable_at"]
+    static let fields = FlagStateRecord.settings.map(\.name)
     /// What changing each field needs of a developer with per-environment permissions.
     static let toggles: Set<String> = ["enabled", "scheduled_enable_at", "scheduled_disable_at"]
 
-    static func shape(_ state: [String: JSONValue]) -> JSONValue {
-        FSShape.pick(state, ["flag_id", "flag_key", "env_id", "updated_at"] + fields)
-    }
+    static func shape(_ state: FlagStateRecord) -> JSONValue { .object(state.json) }
 
     /// The stored state, or the empty (disabled) one.
-    static func load<Who>(_ call: Call<Who>, project: String, flag: [String: JSONValue], env: String) throws(APIError)
-        -> (record: [String: JSONValue], stored: Bool)
+    static func load<Who>(_ call: Call<Who>, project: String, flag: FeatureSignalsFlagRecord, env: String) throws(APIError)
+        -> (record: FlagStateRecord, stored: Bool)
     {
-        let key = flag["key"]?.stringValue ?? ""
-        if let state = try call.service.flags.get(KeyLayout.flagState(project, key, env)) { return (state, true) }
-        return (["flag_id": flag["id"] ?? .null, "flag_key": .string(key), "env_id": .string(env), "enabled": false,
-                 "default_value": .null, "rules": [], "percentage_rollout": 0, "variants": [],
-                 "scheduled_enable_at": .null, "scheduled_disable_at": .null, "updated_at": .null], false)
+        let key = flag.key
+        if let state = try call.service.flags.get(FlagStateRecord.self, KeyLayout.flagState(project, key, env)) {
+            return (state, true)
+        }
+        return (FlagStateRecord(flagID: flag.id, flagKey: key, envID: env), false)
     }
 
     static func get(_ call: MemberCall) async throws(APIError) -> Response {
@@ -39,10 +36,10 @@ enum FSFlagStates {
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
         let project = call.parameter("id")
         _ = try call.ownedProject(project)
-        let states = try call.service.flags.records(prefix: KeyLayout.flagStates(project))
+        let states = try call.service.flags.records(FlagStateRecord.self, prefix: KeyLayout.flagStates(project))
         return .json(.array(states.map { state -> JSONValue in
-            ["flag_key": state["flag_key"] ?? .null, "env_id": state["env_id"] ?? .null,
-             "enabled": .bool(state["enabled"]?.boolValue ?? false)]
+            ["flag_key": .string(state.flagKey), "env_id": .string(state.envID),
+             "enabled": .bool(state.enabled.boolValue ?? false)]
         }))
     }
 
@@ -53,7 +50,7 @@ enum FSFlagStates {
         let given = body.fields.filter { fields.contains($0.key) }
         try authorize(call, fields: Set(given.keys), env: env)
         return try await change(call, project: project, key: key, env: env, event: "flag.state_updated") { state in
-            for (name, value) in given { state[name] = value }
+            for (name, value) in given { state.set(name, value) }
         }
     }
 
@@ -70,7 +67,10 @@ enum FSFlagStates {
         _ = try call.ownedEnvironment(project: project, source)
         let from = try load(call, project: project, flag: flag, env: source).record
         return try await change(call, project: project, key: key, env: target, event: "flag.promoted") { state in
-            for name in ["enabled", "default_value", "rules", "percentage_rollout"] { state[name] = from[name] ?? .null }
+            state.enabled = from.enabled
+            state.defaultValue = from.defaultValue
+            state.rules = from.rules
+            state.percentageRollout = from.percentageRollout
         }
     }
 
@@ -81,8 +81,8 @@ enum FSFlagStates {
         guard let env = try body.string("env_id") else { throw .fs(400, "env_id is required") }
         try authorize(call, fields: ["enabled"], env: env)
         return try await change(call, project: project, key: key, env: env, event: "flag.killed") { state in
-            state["enabled"] = false
-            state["scheduled_enable_at"] = .null
+            state.enabled = false
+            state.scheduledEnableAt = .null
         }
     }
 
@@ -90,7 +90,7 @@ enum FSFlagStates {
     /// project's segments, stores it and records the change; when `enabled` changed, webhooks
     /// naming `flag.toggled` hear of it too (toggle, kill, promote, schedule, approval alike).
     static func change<Who>(_ call: Call<Who>, project: String, key: String, env: String, event: String,
-                       actor: String? = nil, _ edit: @Sendable (inout [String: JSONValue]) -> Void)
+                       actor: String? = nil, _ edit: @Sendable (inout FlagStateRecord) -> Void)
         async throws(APIError) -> Response
     {
         try await call.service.writes.run { () async throws(APIError) -> Response in
@@ -102,15 +102,15 @@ enum FSFlagStates {
             let (before, stored) = try load(call, project: project, flag: flag, env: env)
             var after = before
             edit(&after)
-            after["updated_at"] = .string(call.timestamp)
+            after.updatedAt = call.timestamp
             try validate(after, flag: flag, call: call, project: project)
             try await call.service.flags.put(KeyLayout.flagState(project, key, env), after)
             try await call.recordFeatureSignals(stored ? .update : .create, event: event, resourceType: "flag", key: key,
-                                                id: flag["id"]?.stringValue, project: project,
+                                                id: flag.id, project: project,
                                                 before: stored ? shape(before) : nil,
                                                 after: shape(after), environment: env)
-            if (before["enabled"]?.boolValue ?? false) != (after["enabled"]?.boolValue ?? false),
-               let org = try call.service.flags.get(KeyLayout.project(project))?["org_id"]?.stringValue {
+            if (before.enabled.boolValue ?? false) != (after.enabled.boolValue ?? false),
+               let org = try call.service.flags.get(ProjectRecord.self, KeyLayout.project(project))?.orgID {
                 // The event the reference dashboard offers; it repeats `event`, so `*` does not get it twice.
                 Webhooks.notify(call, scope: org, event: "flag.toggled", resource: key, environment: env, data: shape(after),
                                 wildcard: false)
@@ -119,17 +119,15 @@ enum FSFlagStates {
         }
     }
 
-    private static func validate<Who>(_ state: [String: JSONValue], flag: [String: JSONValue], call: Call<Who>,
+    private static func validate<Who>(_ state: FlagStateRecord, flag: FeatureSignalsFlagRecord, call: Call<Who>,
                                  project: String) throws(APIError) {
-        for name in ["rules", "variants"] {
-            if let value = state[name], !value.isNull, value.arrayValue == nil { throw .fsInvalidBody }
+        for value in [state.rules, state.variants] where !value.isNull && value.arrayValue == nil {
+            throw .fsInvalidBody
         }
         let engineFlag = try FeatureSignalsModel.flag(flag, states: ["env": state])
         var segments: [Segment] = []
         for record in try call.service.flags.records(prefix: KeyLayout.segments(project)) {
-            let segment = FeatureSignalsModel.isSegment(record) ? try? FeatureSignalsModel.segment(record)
-                                                                : try? EdgeFlagsModel.segment(record)
-            if let segment { segments.append(segment) }
+            if let segment = FeatureSignalsModel.anySegment(record) { segments.append(segment) }
         }
         do {
             _ = try Ruleset(flags: [engineFlag], segments: segments)

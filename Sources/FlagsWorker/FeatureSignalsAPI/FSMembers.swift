@@ -4,18 +4,18 @@ import EdgeWorker
 /// `/v1/members`: the organization's users and roles, and developers' per-environment permissions.
 /// Nobody removes themselves, the last owner stays an owner, and only owners make or unmake owners.
 enum FSMembers {
-    static func shape(_ member: [String: JSONValue], user: [String: JSONValue]?) -> JSONValue {
-        ["id": member["user_id"] ?? .null, "user_id": member["user_id"] ?? .null, "org_id": member["org_id"] ?? .null,
-         "email": user?["email"] ?? .null, "name": user?["name"] ?? .null, "role": member["role"] ?? .null,
-         "created_at": member["created_at"] ?? .null]
+    static func shape(_ member: MemberRecord, user: UserRecord?) -> JSONValue {
+        ["id": .string(member.userID), "user_id": .string(member.userID), "org_id": .string(member.orgID),
+         "email": user.map { .string($0.email) } ?? .null, "name": user.map { .string($0.name) } ?? .null,
+         "role": .string(member.role.rawValue), "created_at": .string(member.createdAt)]
     }
 
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
         var out: [JSONValue] = []
         let members = try call.service.accounts.members(org: call.member.orgID)
-            .sorted { ($0["created_at"]?.stringValue ?? "") < ($1["created_at"]?.stringValue ?? "") }
+            .sorted { $0.createdAt < $1.createdAt }
         for member in members {
-            out.append(shape(member, user: try call.service.accounts.user(id: member["user_id"]?.stringValue ?? "")))
+            out.append(shape(member, user: try call.service.accounts.user(id: member.userID)))
         }
         return .json(.array(out))
     }
@@ -38,16 +38,13 @@ enum FSMembers {
         let org = call.member.orgID
         return try await service.writes.run { () async throws(APIError) -> Response in
             guard try service.accounts.user(email: email) == nil else { throw .fs(409, "email already registered") }
-            let userID = call.newID(), stamp = JSONValue.string(call.timestamp)
-            var user: [String: JSONValue] = ["id": .string(userID), "email": .string(email),
-                                             "name": .string(name.isEmpty ? email : name), "org_id": .string(org),
-                                             "created_at": stamp, "updated_at": stamp]
-            if let hash { user["password_hash"] = .string(hash) }
-            let member: [String: JSONValue] = ["user_id": .string(userID), "org_id": .string(org), "role": .string(role.rawValue),
-                                               "permissions": [], "created_at": stamp, "updated_at": stamp]
+            let userID = call.newID(), stamp = call.timestamp
+            let user = UserRecord(id: userID, email: email, name: name.isEmpty ? email : name, orgID: org, passwordHash: hash,
+                                  createdAt: stamp, updatedAt: stamp)
+            let member = MemberRecord(userID: userID, orgID: org, role: role, createdAt: stamp, updatedAt: stamp)
             try await service.accounts.tokens.put(KeyLayout.user(userID), user)
             try await service.flags.put(KeyLayout.member(org, userID), member)
-            try await service.accounts.tokens.put(KeyLayout.email(email), ["user_id": .string(userID)])
+            try await service.accounts.tokens.put(KeyLayout.email(email), UserIndex(userID: userID))
             let shown = shape(member, user: user)
             try await call.recordFeatureSignals(.create, event: "member.invited", resourceType: "member", key: email,
                                                 id: userID, project: nil, before: nil, after: shown)
@@ -61,16 +58,16 @@ enum FSMembers {
         let role = try self.role(body)
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let before = try load(call, id)
-            let current = Role(rawValue: before["role"]?.stringValue ?? "") ?? .viewer
+            let current = before.role
             if (current == .owner || role == .owner) && call.member.role != .owner { throw .fsInsufficientPermissions }
             if current == .owner, role != .owner, try owners(call) <= 1 { throw .fs(400, "cannot demote the last owner") }
             var after = before
-            after["role"] = .string(role.rawValue)
-            after["updated_at"] = .string(call.timestamp)
+            after.role = role
+            after.updatedAt = call.timestamp
             try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), after)
             let user = try call.service.accounts.user(id: id)
             try await call.recordFeatureSignals(.update, event: "member.updated", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
+                                                key: user?.email ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: shape(after, user: user))
             return .json(shape(after, user: user))
         }
@@ -81,25 +78,25 @@ enum FSMembers {
         guard id != call.member.userID else { throw .fs(400, "cannot remove yourself") }
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             let before = try load(call, id)
-            if before["role"]?.stringValue == Role.owner.rawValue {
+            if before.role == .owner {
                 guard call.member.role == .owner else { throw .fsInsufficientPermissions }
                 guard try owners(call) > 1 else { throw .fs(400, "cannot remove the last owner") }
             }
             let user = try call.service.accounts.user(id: id)
             try await call.service.flags.delete(KeyLayout.member(call.member.orgID, id))
-            if let email = user?["email"]?.stringValue {
+            if let email = user?.email {
                 try await call.service.accounts.tokens.delete(KeyLayout.email(email))
             }
             try await call.service.accounts.tokens.delete(KeyLayout.user(id))
             try await call.recordFeatureSignals(.delete, event: "member.removed", resourceType: "member",
-                                                key: user?["email"]?.stringValue ?? id, id: id, project: nil,
+                                                key: user?.email ?? id, id: id, project: nil,
                                                 before: shape(before, user: user), after: nil)
             return Response(status: 204, bytes: [])
         }
     }
 
     static func permissions(_ call: MemberCall) async throws(APIError) -> Response {
-        .json(try load(call, call.parameter("id"))["permissions"] ?? [])
+        .json(try load(call, call.parameter("id")).permissionsAnswer)
     }
 
     /// `[{env_id, can_toggle, can_edit_rules}]` (bare, or as `{"permissions": […]}`), replacing the set.
@@ -113,24 +110,24 @@ enum FSMembers {
             list = items
         default: throw .fsInvalidBody
         }
-        var entries: [JSONValue] = []
+        var entries: [MemberRecord.EnvironmentPermission] = []
         for item in list {
             guard case .string(let env)? = item["env_id"] else { throw .fsInvalidBody }
             let toggle = item["can_toggle"] ?? true, edit = item["can_edit_rules"] ?? true
             guard let canToggle = toggle.boolValue, let canEdit = edit.boolValue else { throw .fsInvalidBody }
             _ = try call.ownedEnvironment(env)
-            entries.append(["env_id": .string(env), "can_toggle": .bool(canToggle), "can_edit_rules": .bool(canEdit)])
+            entries.append(MemberRecord.EnvironmentPermission(envID: env, canToggle: canToggle, canEditRules: canEdit))
         }
         return try await call.service.writes.run { () async throws(APIError) -> Response in
             var member = try load(call, id)
-            member["permissions"] = .array(entries)
-            member["updated_at"] = .string(call.timestamp)
+            member.permissions = entries
+            member.updatedAt = call.timestamp
             try await call.service.flags.put(KeyLayout.member(call.member.orgID, id), member)
-            return .json(.array(entries))
+            return .json(member.permissionsAnswer)
         }
     }
 
-    private static func load(_ call: MemberCall, _ id: String) throws(APIError) -> [String: JSONValue] {
+    private static func load(_ call: MemberCall, _ id: String) throws(APIError) -> MemberRecord {
         guard UUIDText.isValid(id), let member = try call.service.accounts.member(org: call.member.orgID, user: id) else {
             throw .fs(404, "member not found")
         }
@@ -138,7 +135,7 @@ enum FSMembers {
     }
 
     private static func owners(_ call: MemberCall) throws(APIError) -> Int {
-        try call.service.accounts.members(org: call.member.orgID).filter { $0["role"]?.stringValue == Role.owner.rawValue }.count
+        try call.service.accounts.members(org: call.member.orgID).filter { $0.role == .owner }.count
     }
 
     /// `role`; absent (or `""`, as the reference reads it) it is `default`, or a 400 without one.

@@ -5,10 +5,8 @@ import EdgeWorker
 /// per flag and reason, since the process started.
 enum FSMetrics {
     static func evaluations(_ call: MemberCall) async throws(APIError) -> Response {
-        var projects = Set<String>()
-        for index in try call.service.flags.records(prefix: KeyLayout.organizationProjects(call.member.orgID)) {
-            if let project = index["project_id"]?.stringValue { projects.insert(project) }
-        }
+        let projects = Set(try call.service.flags.records(ProjectIndex.self, prefix: KeyLayout.organizationProjects(call.member.orgID))
+            .map(\.projectID))
         var flags: [String: (project: String, key: String, total: Int, reasons: [String: Int])] = [:]
         var total = 0
         for (key, count) in call.service.metrics.snapshot(projects: projects) {

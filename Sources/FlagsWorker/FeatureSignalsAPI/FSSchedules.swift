@@ -11,9 +11,9 @@ enum FSSchedules {
                               parameters: RouteParameters(), service: service, now: now, caller: Anonymous())
         var switched = 0
         for storageKey in try service.flags.keys(prefix: KeyLayout.allFlagStates) {
-            guard let state = try service.flags.get(storageKey) else { continue }
-            let enableAt = Timestamp.parse(state["scheduled_enable_at"]?.stringValue ?? "")
-            let disableAt = Timestamp.parse(state["scheduled_disable_at"]?.stringValue ?? "")
+            guard let state = try service.flags.get(FlagStateRecord.self, storageKey) else { continue }
+            let enableAt = Timestamp.parse(state.scheduledEnableAt.stringValue ?? "")
+            let disableAt = Timestamp.parse(state.scheduledDisableAt.stringValue ?? "")
             let enableDue = enableAt.map { $0 <= now } ?? false, disableDue = disableAt.map { $0 <= now } ?? false
             guard enableDue || disableDue else { continue }
             let parts = storageKey.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -22,12 +22,12 @@ enum FSSchedules {
                                               event: "flag.state_updated") { state in
                 if enableDue && disableDue {
                     // The later of the two passed times wins, as evaluation decides.
-                    state["enabled"] = .bool((enableAt ?? 0) > (disableAt ?? 0))
+                    state.enabled = .bool((enableAt ?? 0) > (disableAt ?? 0))
                 } else {
-                    state["enabled"] = .bool(enableDue)
+                    state.enabled = .bool(enableDue)
                 }
-                if enableDue { state["scheduled_enable_at"] = .null }
-                if disableDue { state["scheduled_disable_at"] = .null }
+                if enableDue { state.scheduledEnableAt = .null }
+                if disableDue { state.scheduledDisableAt = .null }
             }
             switched += 1
         }

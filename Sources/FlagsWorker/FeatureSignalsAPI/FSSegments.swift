@@ -5,12 +5,9 @@ import FlagEngine
 /// `/v1/projects/{id}/segments`: `{key, name, description?, match_type, rules: [Condition]}`, in the
 /// same `segment:<project>:<key>` space as EdgeFlags segments (a rule of either dialect may name one).
 enum FSSegments {
-    static let fields = ["id", "project_id", "key", "name", "description", "match_type", "rules", "created_at", "updated_at"]
-
-    static let resource = FSKeyedResource(
-        type: "segment", storageKey: KeyLayout.segment, prefix: KeyLayout.segments, isOwn: FeatureSignalsModel.isSegment,
-        notFound: "segment not found", conflict: "segment key already exists in this project",
-        shape: { FSShape.pick($0, fields) }, merge: merge, cascade: nil)
+    static let resource = FSKeyedResource<FeatureSignalsSegmentRecord>(
+        type: "segment", storageKey: KeyLayout.segment, prefix: KeyLayout.segments,
+        notFound: "segment not found", conflict: "segment key already exists in this project", merge: merge, cascade: nil)
 
     static func list(_ call: MemberCall) async throws(APIError) -> Response { try await resource.list(call) }
     static func get(_ call: MemberCall) async throws(APIError) -> Response { try await resource.get(call) }
@@ -18,17 +15,17 @@ enum FSSegments {
     static func delete(_ call: MemberCall) async throws(APIError) -> Response { try await resource.delete(call) }
 
     static func create(_ call: MemberCall) async throws(APIError) -> Response {
-        try await resource.create(call, initial: ["match_type": "all", "rules": []])
+        try await resource.create(call)
     }
 
-    private static func merge(_ body: Body, into record: inout [String: JSONValue]) throws(APIError) {
+    private static func merge(_ body: Body, into record: inout FeatureSignalsSegmentRecord) throws(APIError) {
         if let name = try body.string("name") {
             guard !name.trimmingSpaces.isEmpty else { throw .fs(400, "key and name are required") }
-            record["name"] = .string(name)
+            record.name = name
         }
-        if body.fields["description"] != nil { record["description"] = .string(try body.string("description") ?? "") }
-        if let matchType = body["match_type"] { record["match_type"] = .string(try FeatureSignalsModel.matchType(matchType).rawValue) }
-        if let rules = try body.array("rules") { record["rules"] = .array(rules) }
+        if body.fields["description"] != nil { record.description = try body.string("description") ?? "" }
+        if let matchType = body["match_type"] { record.matchType = try FeatureSignalsModel.matchType(matchType).rawValue }
+        if let rules = try body.array("rules") { record.rules = rules }
         let segment = try FeatureSignalsModel.segment(record)
         do {
             _ = try Ruleset(flags: [], segments: [segment])

@@ -35,20 +35,7 @@ enum FSStream {
                 old = now
             }
         }
-        let interval = service.settings.heartbeatSeconds
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-                if Task.isCancelled { return }
-                continuation.yield(Array(": heartbeat\n\n".utf8))
-            }
-        }
-        continuation.onTermination = { _ in
-            service.subscribers.remove(listener)
-            heartbeat.cancel()
-        }
-        return Response(status: 200, headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                               "X-Accel-Buffering": "no"], body: .stream(stream))
+        return ServerSentEvents.response(stream, continuation, service: service, listener: listener)
     }
 
     static func message(_ event: String, _ data: [String: JSONValue]) -> [UInt8] {
@@ -63,8 +50,8 @@ enum FSStream {
         for record in try store.records(prefix: KeyLayout.flags(project)) {
             guard let key = record["key"]?.stringValue else { continue }
             var print = JSONValue.object(record).serialized()
-            if FeatureSignalsModel.isFlag(record), let state = try store.get(KeyLayout.flagState(project, key, env)) {
-                print += JSONValue.object(state).serialized()
+            if FeatureSignalsModel.isFlag(record), let state = try store.get(FlagStateRecord.self, KeyLayout.flagState(project, key, env)) {
+                print += JSONValue.object(state.json).serialized()
             }
             out["flag:" + key] = (record["id"] ?? .string(key), print)
         }

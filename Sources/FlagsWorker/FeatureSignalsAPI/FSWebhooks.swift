@@ -23,7 +23,7 @@ enum FSWebhooks {
     }
 
     static func list(_ call: MemberCall) async throws(APIError) -> Response {
-        let webhooks = try call.service.flags.records(prefix: KeyLayout.webhooks(call.member.orgID)).compactMap(WebhookRecord.init(json:))
+        let webhooks = try call.service.flags.records(WebhookRecord.self, prefix: KeyLayout.webhooks(call.member.orgID))
         return .json(.array(webhooks.map(shape)))
     }
 
@@ -65,25 +65,24 @@ enum FSWebhooks {
     /// Newest first.
     static func deliveries(_ call: MemberCall) async throws(APIError) -> Response {
         _ = try load(call)
-        return .json(.array(try call.service.flags.records(prefix: KeyLayout.deliveries(call.parameter("id"))).map { .object($0) }))
+        let deliveries = try call.service.flags.records(DeliveryRecord.self, prefix: KeyLayout.deliveries(call.parameter("id")))
+        return .json(.array(deliveries.map { .object($0.json) }))
     }
 
     /// One attempt into the log (`WebhookDelivery.onAttempt`); the secret never is.
     static func recordDelivery(_ attempt: WebhookAttempt, store: RecordStore, random: RandomSource, now: Double) async {
-        let record: [String: JSONValue] = [
-            "id": .string(UUIDText.make(random)), "webhook_id": .string(attempt.target.id), "event_type": .string(attempt.event),
-            "attempt": .number(Double(attempt.attempt)), "response_status": attempt.status.map { .number(Double($0)) } ?? .null,
-            "success": .bool(attempt.success), "payload": (try? JSONValue.parse(attempt.payload)) ?? .null,
-            "delivered_at": .string(Timestamp.format(now)),
-        ]
+        let record = DeliveryRecord(id: UUIDText.make(random), webhookID: attempt.target.id, eventType: attempt.event,
+                                    attempt: attempt.attempt, responseStatus: attempt.status, success: attempt.success,
+                                    payload: (try? JSONValue.parse(attempt.payload)) ?? .null,
+                                    deliveredAt: Timestamp.format(now))
         try? await store.put(KeyLayout.delivery(attempt.target.id, millis: Int64(now * 1000), suffix: Hex.encode(random.bytes(3))),
                              record, ttl: deliveryRetentionSeconds)
     }
 
     private static func load(_ call: MemberCall) throws(APIError) -> WebhookRecord {
         let id = call.parameter("id")
-        guard UUIDText.isValid(id), let record = try call.service.flags.get(KeyLayout.webhook(call.member.orgID, id)),
-              let webhook = WebhookRecord(json: record) else {
+        guard UUIDText.isValid(id),
+              let webhook = try call.service.flags.get(WebhookRecord.self, KeyLayout.webhook(call.member.orgID, id)) else {
             throw .fs(404, "webhook not found")
         }
         return webhook

@@ -27,25 +27,25 @@ extension Call {
 
 extension Call where Who == Account {
     /// The project `id` of the caller's organization.
-    func ownedProject(_ id: String) throws(APIError) -> [String: JSONValue] {
-        guard UUIDText.isValid(id), let record = try service.flags.get(KeyLayout.project(id)),
-              record["org_id"]?.stringValue == member.orgID else { throw .fs(404, "project not found") }
+    func ownedProject(_ id: String) throws(APIError) -> ProjectRecord {
+        guard UUIDText.isValid(id), let record = try service.flags.get(ProjectRecord.self, KeyLayout.project(id)),
+              record.orgID == member.orgID else { throw .fs(404, "project not found") }
         return record
     }
 
     /// The environment `id` of an owned project.
-    func ownedEnvironment(project: String, _ id: String) throws(APIError) -> [String: JSONValue] {
-        guard UUIDText.isValid(id), let record = try service.flags.get(KeyLayout.environment(project, id)) else {
+    func ownedEnvironment(project: String, _ id: String) throws(APIError) -> EnvironmentRecord {
+        guard UUIDText.isValid(id), let record = try service.flags.get(EnvironmentRecord.self, KeyLayout.environment(project, id)) else {
             throw .fs(404, "environment not found")
         }
         return record
     }
 
     /// An environment of the caller's organization by id alone, with its project.
-    func ownedEnvironment(_ id: String) throws(APIError) -> (project: [String: JSONValue], environment: [String: JSONValue]) {
-        guard UUIDText.isValid(id), let project = try service.flags.get(KeyLayout.environmentIndex(id))?["project_id"]?.stringValue,
+    func ownedEnvironment(_ id: String) throws(APIError) -> (project: ProjectRecord, environment: EnvironmentRecord) {
+        guard UUIDText.isValid(id), let project = try service.flags.get(ProjectIndex.self, KeyLayout.environmentIndex(id))?.projectID,
               let record = try? ownedProject(project),
-              let environment = try service.flags.get(KeyLayout.environment(project, id)) else {
+              let environment = try service.flags.get(EnvironmentRecord.self, KeyLayout.environment(project, id)) else {
             throw .fs(404, "environment not found")
         }
         return (record, environment)
@@ -60,19 +60,13 @@ enum FSShape {
         return .object(out)
     }
 
-    static func project(_ record: [String: JSONValue]) -> JSONValue {
-        pick(record, ["id", "org_id", "name", "slug", "created_at", "updated_at"])
+    static func project(_ record: ProjectRecord) -> JSONValue {
+        ["id": .string(record.id), "org_id": record.orgID.map(JSONValue.string) ?? .null, "name": .string(record.name),
+         "slug": record.slug.map(JSONValue.string) ?? .null, "created_at": .string(record.createdAt),
+         "updated_at": .string(record.updatedAt)]
     }
 
-    static func environment(_ record: [String: JSONValue]) -> JSONValue {
-        pick(record, ["id", "project_id", "name", "slug", "color", "created_at"])
-    }
+    /// Exactly the stored fields.
+    static func environment(_ record: EnvironmentRecord) -> JSONValue { .object(record.json) }
 
-    static func organization(_ record: [String: JSONValue]) -> JSONValue {
-        pick(record, ["id", "name", "slug", "created_at", "updated_at"])
-    }
-
-    static func user(_ record: [String: JSONValue], full: Bool = true) -> JSONValue {
-        pick(record, full ? ["id", "email", "name", "created_at", "updated_at"] : ["id", "email", "name"])
-    }
 }

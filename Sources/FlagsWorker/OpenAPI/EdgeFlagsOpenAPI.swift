@@ -11,15 +11,18 @@ enum EdgeFlagsOpenAPI {
         var tags: [String] = []
         for route in RouteTable.all {
             var operations = paths[route.path]?.objectValue ?? [:]
-            operations[route.method.lowercased()] = route.policy.dialect == .featureSignals ? featureSignalsOperation(route)
-                                                                                          : operation(route)
+            switch route.policy.dialect {
+            case .edgeFlags: operations[route.method.lowercased()] = operation(route)
+            case .featureSignals: operations[route.method.lowercased()] = featureSignalsOperation(route)
+            case .ofrep: operations[route.method.lowercased()] = OFREPOpenAPI.operation(route, id: operationID(route))
+            }
             paths[route.path] = .object(operations)
             if !tags.contains(route.tag) { tags.append(route.tag) }
         }
         return [
             "openapi": "3.0.3",
-            "info": ["title": "EdgeFlags and FeatureSignals APIs (edgeworker)", "version": "1.0.0",
-                     "description": "Feature flags and configs at the edge, in two dialects. EdgeFlags (`/api/v1`): `Authorization: Bearer ff_…`. FeatureSignals (`/v1`): `Authorization: Bearer <access JWT>` for management, `X-API-Key: fs_…` for evaluation."],
+            "info": ["title": "EdgeFlags, FeatureSignals and OFREP APIs (edgeworker)", "version": "1.0.0",
+                     "description": "Feature flags and configs at the edge, in two dialects. EdgeFlags (`/api/v1`): `Authorization: Bearer ff_…`. FeatureSignals (`/v1`): `Authorization: Bearer <access JWT>` for management, `X-API-Key: fs_…` for evaluation. OFREP (`/ofrep/v1`): `X-API-Key: fs_…` or `Authorization: Bearer ff_…`."],
             "servers": [["url": "/"]],
             "tags": .array(tags.map { ["name": .string($0)] }),
             "paths": .object(paths),
@@ -28,7 +31,8 @@ enum EdgeFlagsOpenAPI {
                                                "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key"],
                                                "consoleSession": ["type": "apiKey", "in": "cookie",
                                                                   "name": .string(ConsoleSession.refreshCookie)]],
-                           "schemas": .object(Schemas.all.merging(Schemas.featureSignals) { first, _ in first })],
+                           "schemas": .object(Schemas.all.merging(Schemas.featureSignals) { first, _ in first }
+                                                        .merging(OFREPOpenAPI.schemas) { first, _ in first })],
         ]
     }
 

@@ -47,7 +47,9 @@ enum Schemas {
             "VALIDATION_ERROR", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT",
             "PAYLOAD_TOO_LARGE", "RATE_LIMITED", "INTERNAL_ERROR", "UPGRADE_REQUIRED",
             "BAD_REQUEST", "REQUEST_TIMEOUT", "HEADERS_TOO_LARGE", "NOT_IMPLEMENTED", "UNAVAILABLE"]],
-                         "details": ["type": "object"]], required: ["error", "code"]),
+                         "details": ["type": "object"],
+                         // On the runner's own errors: the request's `X-Request-Id`.
+                         "request_id": string], required: ["error", "code"]),
         "Health": object(["status": string, "environment": string], required: ["status", "environment"]),
         "OpenAPIDocument": ["type": "object", "description": "this document"],
         "Success": object(["success": boolean], required: ["success"]),

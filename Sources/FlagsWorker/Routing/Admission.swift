@@ -37,6 +37,13 @@ struct Admission: Sendable {
         try count(callerKey, window: budget.rawValue, limit: budget.limit(service.settings))
     }
 
+    /// Counts against `budget` rather than the route's, on a route that has one: a route whose
+    /// callers hold different kinds of credential counts each kind in its own budget (OFREP).
+    mutating func count(_ callerKey: String, budget: Budget) throws(APIError) {
+        guard policy.rateLimit.budget != nil else { return }
+        try count(callerKey, window: budget.rawValue, limit: budget.limit(service.settings))
+    }
+
     private mutating func count(_ key: String, window: UInt8, limit: Int) throws(APIError) {
         let millis = Int64(now * 1000)
         let decision = service.limiter.check(key: key, window: window, limit: limit, nowMillis: millis)

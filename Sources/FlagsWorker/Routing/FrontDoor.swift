@@ -32,7 +32,9 @@ enum FrontDoor {
     private static let invalidQuery = APIError.validation("Invalid query string: malformed percent-encoding or UTF-8")
 
     private static func refuse(_ error: APIError, in dialect: Dialect) -> Outcome {
-        .answered(CORS.decorate(dialect.response(for: error)))
+        var response = CORS.decorate(dialect.response(for: error))
+        response.route = dialect.unmatchedTag
+        return .answered(response)
     }
 
     /// True when every name and value of a query string percent-decodes to UTF-8.

@@ -12,6 +12,8 @@ final class Route: Sendable {
     /// OpenAPI-style path (`/api/v1/flags/{key}`).
     let path: String
     let policy: RoutePolicy
+    /// What the runner's metrics count this route's requests under: its dialect and path template.
+    let metricsTag: RouteTag
     let tag: String
     let summary: String
     /// Admits the caller and runs the handler.
@@ -59,6 +61,7 @@ final class Route: Sendable {
         self.path = path
         policy = RoutePolicy(dialect: dialect, authentication: gate.authentication,
                              credentialLocation: gate.credentialLocation, rateLimit: limit)
+        metricsTag = RouteTag(dialect: dialect.metricsName, template: path)
         self.tag = tag
         self.summary = summary
         self.serve = serve

@@ -18,6 +18,9 @@ enum Dialect: Sendable, Equatable, CaseIterable {
     case edgeFlags
     /// `/v1`: `{"error": message}`, as the FeatureSignals contract words it.
     case featureSignals
+    /// `/ofrep/v1`: OpenFeature's `{"errorCode", "errorDetails"}`; 401 and 403 without a body. The
+    /// bulk evaluation tags its own answers (over the context too), so no generic `ETag` here.
+    case ofrep
 
     /// Where the dialect is mounted. Only a path that matches no route is placed by it, so that its
     /// 404 speaks the dialect the client was speaking; a route's own dialect is declared on it.
@@ -25,6 +28,7 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: "/"
         case .featureSignals: "/v1/"
+        case .ofrep: "/ofrep/v1/"
         }
     }
 
@@ -38,6 +42,7 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: error.response
         case .featureSignals: error.featureSignalsResponse
+        case .ofrep: error.ofrepResponse
         }
     }
 
@@ -46,8 +51,19 @@ enum Dialect: Sendable, Equatable, CaseIterable {
         switch self {
         case .edgeFlags: .notFound("Route not found")
         case .featureSignals: .fs(404, "not found")
+        case .ofrep: .ofrep(404, .general, "Route not found")
         }
     }
+
+    /// The dialect's label in the runner's metrics (`edgeflags`): the case's own name, so a new
+    /// dialect is labelled without a change here.
+    var metricsName: String { String(describing: self).lowercased() }
+
+    /// What a path no route matches is counted under in the runner's metrics, per dialect.
+    var unmatchedTag: RouteTag { Self.unmatchedTags[self] ?? RouteTag.untagged }
+
+    private static let unmatchedTags: [Dialect: RouteTag] = Dictionary(
+        uniqueKeysWithValues: allCases.map { ($0, RouteTag(dialect: $0.metricsName, template: "unmatched")) })
 
     /// Whether successful answers get an `ETag` and `If-None-Match` handling.
     var tagsAnswers: Bool { self == .edgeFlags }
@@ -65,6 +81,9 @@ enum Authentication: Sendable, Equatable {
     case member(Role)
     /// A FeatureSignals `fs_` API key in `X-API-Key`.
     case apiKey
+    /// OFREP: an `fs_` key in `X-API-Key`, or an `ff_` token allowed `read:flags` in
+    /// `Authorization: Bearer`.
+    case apiKeyOrToken
     /// The console's refresh cookie with its CSRF header: `ConsoleSession`.
     case consoleSession
 }

@@ -3,7 +3,7 @@ import EdgeWorker
 /// Every route of every dialect, and the router made from them.
 enum RouteTable {
     /// The router and `/openapi.json` are both made from this list.
-    static let all: [Route] = ServiceRoutes.all + EdgeFlagsRoutes.all + FeatureSignalsRoutes.all
+    static let all: [Route] = ServiceRoutes.all + EdgeFlagsRoutes.all + FeatureSignalsRoutes.all + OFREPRoutes.all
         + ConsoleRoutes.all
 
     static let router: Router<Route> = {

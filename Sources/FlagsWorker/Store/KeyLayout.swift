@@ -1,4 +1,5 @@
 /// Where the flag service keeps things. Every record is a JSON object with the API's field names.
+/// The StorageKeyLayout article names the Swift type (`JSONRecord`) each record is read as.
 ///
 /// `TOKENS` namespace (credentials, and what authenticates a request):
 ///
@@ -9,7 +10,7 @@
 /// | `apikeyused:<key id>` | `{last_used_at}`, written after responses, batched |
 /// | `user:<user id>` | `{id, email, name, org_id, password_hash, created_at, updated_at}` (scrypt, never returned) |
 /// | `email:<lowercased email>` | `{user_id}` — written last at registration: the account exists once it does |
-/// | `session:<session id>` | a login's refresh family `{user_id, org_id, refresh_jti, created_at, revoked_at?}`; KV TTL = refresh TTL |
+/// | `session:<session id>` | a login's refresh family `{user_id, org_id, refresh_jti, created_at, rotated_at?, revoked_at?}`; KV TTL = refresh TTL |
 /// | `revoked:<jti>` | a revoked access token `{revoked_at}`; KV TTL = what was left of its lifetime |
 ///
 /// `FLAGS` namespace (everything an evaluation reads, and the management data beside it):

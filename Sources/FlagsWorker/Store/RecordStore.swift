@@ -18,6 +18,15 @@ struct RecordStore: Sendable {
         }
     }
 
+    /// The typed record at `key`; nil when there is none or what is stored is not one.
+    func get<Record: JSONRecord>(_ type: Record.Type, _ key: String) throws(APIError) -> Record? {
+        try get(key).flatMap(Record.init(json:))
+    }
+
+    func put(_ key: String, _ record: some JSONRecord, ttl: Int64? = nil) async throws(APIError) {
+        try await put(key, record.json, ttl: ttl)
+    }
+
     func put(_ key: String, _ record: [String: JSONValue], ttl: Int64? = nil) async throws(APIError) {
         do {
             _ = try await kv.put(key, JSONValue.object(record).serialized(), options: KVPutOptions(expirationTTL: ttl))
@@ -49,6 +58,13 @@ struct RecordStore: Sendable {
     func records(prefix: String) throws(APIError) -> [[String: JSONValue]] {
         var out: [[String: JSONValue]] = []
         try forEachRecord(prefix: prefix) { out.append($0) }
+        return out
+    }
+
+    /// Every typed record under `prefix`, in key order; objects that are not one are skipped.
+    func records<Record: JSONRecord>(_ type: Record.Type, prefix: String) throws(APIError) -> [Record] {
+        var out: [Record] = []
+        try forEachRecord(prefix: prefix) { if let record = Record(json: $0) { out.append(record) } }
         return out
     }
 

@@ -91,11 +91,11 @@ struct Body {
 
     /// The descriptive fields a stored flag, config or segment may carry: `name` and `description`
     /// are strings, `tags` an array of strings.
-    static func validateLabels(_ record: [String: JSONValue]) throws(APIError) {
-        for name in ["name", "description"] where record[name].map({ $0.stringValue == nil }) ?? false {
-            throw wrongType(name, "a string")
+    static func validateLabels(name: JSONValue?, description: JSONValue?, tags: JSONValue?) throws(APIError) {
+        for (field, value) in [("name", name), ("description", description)] where value.map({ $0.stringValue == nil }) ?? false {
+            throw wrongType(field, "a string")
         }
-        if let tags = record["tags"], tags.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
+        if let tags, tags.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true {
             throw wrongType("tags", "an array of strings")
         }
     }

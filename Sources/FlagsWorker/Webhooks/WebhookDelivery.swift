@@ -1,3 +1,4 @@
+import CoreMetrics
 import Crypto
 import EdgeJSON
 import EdgeWorker
@@ -84,10 +85,24 @@ struct WebhookDelivery: Sendable {
             let success = status.map { (200..<300).contains($0) } ?? false
             await onAttempt?(WebhookAttempt(target: target, event: event, attempt: attempt + 1, status: status,
                                             success: success, payload: body))
-            if success { return true }
-            if !allowed { return false }
+            Self.attempts[success ? 0 : 1].increment()
+            if success {
+                Self.deliveries[0].increment()
+                return true
+            }
+            if !allowed { break }
         }
+        Self.deliveries[1].increment()
         return false
+    }
+
+    /// Attempts (each retry is one) and deliveries (an event to a target, after its retries), by
+    /// outcome: `delivered` first, then `failed`.
+    private static let attempts = ["delivered", "failed"].map {
+        Counter(label: "edgeworker_webhook_attempts_total", dimensions: [("result", $0)])
+    }
+    private static let deliveries = ["delivered", "failed"].map {
+        Counter(label: "edgeworker_webhook_deliveries_total", dimensions: [("result", $0)])
     }
 }
 

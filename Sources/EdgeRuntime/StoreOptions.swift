@@ -4,8 +4,40 @@ import EdgeKV
 import EdgeWorker
 import Foundation
 
-extension StoreOptions {
-    func loadConfig() throws -> WorkerConfig {
+/// The options of every command that opens the local store — `--config`, `--env`, `--persist-to`,
+/// `--preview` — and the way from them to the store and the `Env` a worker gets. An application's
+/// own command takes them with `@OptionGroup var store: StoreOptions`.
+public struct StoreOptions: ParsableArguments {
+    /// `--config`: the config file.
+    @Option(name: .long, help: "Path to the config file.")
+    public var config = "wrangler-like.toml"
+
+    /// `--env`: the `[env.NAME]` section to use.
+    @Option(name: .long, help: "Use the [env.NAME] section of the config.")
+    public var env: String?
+
+    /// `--persist-to`: the store's directory, over the config's.
+    @Option(name: .customLong("persist-to"), help: "Directory of the LMDB store (default: [storage] persist_to, else kv-namespaces/).")
+    public var persistTo: String?
+
+    /// `--preview`: each namespace's `preview_id` instead of its `id`, as in wrangler.
+    @Flag(name: .long, help: "Use each namespace's preview_id instead of its id.")
+    public var preview = false
+
+    /// The defaults: `wrangler-like.toml` in the working directory, no environment.
+    public init() {}
+
+    /// Opens the store the config names, runs `body` with the `Env` a worker would get (its KV
+    /// bindings, vars and secrets), and closes the store. Errors become one-line operator messages.
+    public func withEnv<Result>(_ body: (Env) async throws -> Result) async throws -> Result {
+        let config = try loadConfig()
+        let kv = try openStore(config)
+        defer { kv.close() }
+        return try await body(makeEnv(config, kv))
+    }
+
+    /// The config, resolved for `--env`, with `--persist-to` applied; its warnings go to stderr.
+    public func loadConfig() throws -> WorkerConfig {
         var config: WorkerConfig
         do {
             config = try ConfigLoader.load(path: self.config, environment: env, preview: preview)
@@ -19,7 +51,7 @@ extension StoreOptions {
 
     /// Opens the store with every namespace the config declares. Commands other than `serve` take
     /// the store as it is: one marked as a replica refuses their writes.
-    func openStore(_ config: WorkerConfig, role: KVStoreRole = .asStored) throws -> KVStore {
+    public func openStore(_ config: WorkerConfig, role: KVStoreRole = .asStored) throws -> KVStore {
         var options = KVStoreOptions()
         options.role = role
         options.mapSizeBytes = config.storage.mapSizeMB << 20
@@ -36,7 +68,7 @@ extension StoreOptions {
     }
 
     /// The `Env` a worker gets: the config's bindings, vars and secrets over this store.
-    func makeEnv(_ config: WorkerConfig, _ store: KVStore) -> Env {
+    public func makeEnv(_ config: WorkerConfig, _ store: KVStore) -> Env {
         var bindings: [String: KVNamespace] = [:]
         for (binding, id) in config.namespaceIDs { bindings[binding] = store.namespace(id) }
         return Env(kv: bindings, vars: config.vars, secrets: config.secrets, clock: store.options.clock)

@@ -8,7 +8,7 @@ import Foundation
 import Logging
 import NIOPosix
 
-/// `edgeworker serve`: run the configured worker on the local store.
+/// `serve`: run the configured worker on the local store.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("replica-of"),
             help: "Serve as a read-only replica of the origin at URL (default: [replication] replica_of).")
     var replicaOf: String?
+    @Option(help: "host:port of the Prometheus /metrics listener (default: [server] metrics; none).")
+    var metrics: String?
 
     func run() async throws {
         var config = try store.loadConfig()
@@ -32,6 +34,7 @@ struct Serve: AsyncParsableCommand {
         if let port { config.server.port = port }
         if let accessLog { config.server.accessLog = accessLog }
         if let replicaOf { config.replication.replicaOf = replicaOf }
+        if let metrics { config.server.metrics = metrics }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -41,11 +44,10 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "edgeworker")
+        // Before the store and the worker make their metrics, or they would count nowhere.
+        if config.server.metrics != nil { PrometheusExport.bootstrap(version: WorkerRegistry.runtime.version) }
         let mainName = config.main.isEmpty ? "HealthWorker" : config.main
-        guard let worker = WorkerRegistry.workers[mainName] else {
-            let known = WorkerRegistry.workers.keys.sorted().joined(separator: ", ")
-            throw OperatorError("✘ main = \"\(mainName)\" is not a worker this binary has (available: \(known)).")
-        }
+        let worker = try application(config, main: mainName)
 
         let secret = config.secrets["REPLICATION_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         var client: OriginClient?
@@ -96,7 +98,7 @@ struct Serve: AsyncParsableCommand {
         // Start-up is over: the loader's relocation tables need not stay resident.
         StartupPages.release()
         // One line on stdout that scripts and tests wait for.
-        AckPrinter.print("edgeworker listening on http://\(config.server.ip):\(boundPort) (worker \(mainName), \(role), store \(config.storage.persistTo), sequence \(kv.sequence))")
+        AckPrinter.print("\(WorkerRegistry.runtime.name) listening on http://\(config.server.ip):\(boundPort) (worker \(mainName), \(role), store \(config.storage.persistTo), sequence \(kv.sequence))")
 
         let signal = await SignalWaiter.wait(for: [SIGTERM, SIGINT])
         logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"), shutting down")
@@ -106,6 +108,22 @@ struct Serve: AsyncParsableCommand {
         await server.shutdown()
         kv.close()
         logger.notice("stopped")
+    }
+
+    /// What the config asks to serve: `main`, other workers on their `routes`, and `[assets]` in front.
+    func application(_ config: WorkerConfig, main mainName: String) throws -> any Worker {
+        var worker = try WorkerRegistry.worker(named: mainName)
+        if !config.routes.isEmpty {
+            worker = try RoutedWorkers(main: worker, routes: config.routes, lookup: WorkerRegistry.worker(named:))
+        }
+        if let assets = config.assets {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: assets.directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw OperatorError("✘ [assets] directory \(assets.directory) is not a folder")
+            }
+            worker = StaticAssets(directory: assets.directory, worker: worker)
+        }
+        return worker
     }
 }
 

@@ -1,6 +1,5 @@
 import EdgeJSON
 import EdgeWorker
-import FlagsWorker
 
 /// The built-in worker of the default config until an application is named in `main`:
 /// `GET /health` and JSON 404/405 for everything else.
