@@ -91,7 +91,7 @@ let package = Package(
         ]),
         // The evaluation engine: pure, no I/O.
         .target(name: "FlagEngine", dependencies: ["EdgeJSON"]),
-        // The flag service: both API dialects (EdgeFlags, FeatureSignals) over KV, on the engine.
+        // The flag service: three dialects (EdgeFlags, FeatureSignals, OFREP) and the console over KV, on the engine.
         .target(name: "FlagsWorker", dependencies: [
             "EdgeWorker", "EdgeKV", "EdgeJSON", "EdgePlatform", "FlagEngine",
             .product(name: "Crypto", package: "swift-crypto"),
