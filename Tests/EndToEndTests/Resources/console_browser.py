@@ -21,6 +21,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -44,7 +45,9 @@ def browser():
 
 
 driver = browser()
-wait = WebDriverWait(driver, 20)
+# A page re-renders its table when an answer arrives: an element read mid-render is stale, and the
+# wait reads it again rather than failing.
+wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
